@@ -1,0 +1,207 @@
+"""Shared frozen dataclasses: the values that flow between pipeline stages.
+
+Source ─fetcher─▶ FetchResult ─parser─▶ ParsedFeed[RawItem] ─normalize─▶ Item ─dedup─▶ Change
+
+Every stage takes and returns these plain values; none of them does I/O. This module must not
+import anything from the project (it is the bottom of the import graph).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+FEDERAL = "federal"
+
+
+@dataclass(frozen=True)
+class ListingSelectors:
+    """How to read an HTML listing page (e.g. DHS press releases, which have no RSS).
+
+    Items are found by `link_pattern` (a regex on the absolute href) first: it survives a
+    redesign. `item` narrows the search to containers; `title` and `date` are CSS selectors
+    evaluated inside each item container. When `date` matches nothing the date is taken from
+    the address (`/YYYY/MM/DD/`).
+    """
+
+    link_pattern: str | None = None
+    item: str | None = None
+    title: str | None = None
+    date: str | None = None
+    max_pages: int = 1
+
+
+@dataclass(frozen=True)
+class Source:
+    """One newsroom to watch. `jurisdiction` is "federal" or a state name ("California")."""
+
+    id: str
+    kind: str  # "feed" | "html"
+    url: str
+    agency: str
+    jurisdiction: str
+    name: str = ""
+    interval: float | None = None  # preferred seconds between polls; None = policy default
+    enabled: bool = True
+    full_text: bool = False  # fetch the linked page when the feed carries only a teaser
+    selectors: ListingSelectors | None = None
+    builtin: bool = False
+
+
+class Outcome(enum.StrEnum):
+    """Every way a fetch (and the parse after it) can end. The fetcher never raises."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+    RATE_LIMITED = "rate_limited"
+    CLIENT_ERROR = "client_error"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    TOO_LARGE = "too_large"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    NETWORK_ERROR = "network_error"
+    UNPARSEABLE = "unparseable"
+
+    @property
+    def is_failure(self) -> bool:
+        return self not in (Outcome.OK, Outcome.NOT_MODIFIED)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one HTTP GET produced, classified. `detail` says why, in words an operator reads."""
+
+    outcome: Outcome
+    url: str
+    final_url: str
+    status: int | None = None
+    body: bytes = b""
+    content_type: str | None = None
+    charset: str | None = None  # from the Content-Type header, if any
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None  # sha256 hex of body when outcome is OK
+    retry_after: float | None = None  # seconds, from Retry-After
+    max_age: float | None = None  # seconds, from Cache-Control max-age / Expires
+    detail: str = ""
+    elapsed: float = 0.0  # seconds
+    bytes_read: int = 0
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One entry as a parser read it, before normalising. Text fields may hold HTML."""
+
+    source_id: str
+    title: str | None
+    link: str | None
+    guid: str | None = None
+    summary: str | None = None  # HTML or text
+    content: str | None = None  # full content when the feed carries it (HTML or text)
+    published: datetime | None = None  # aware, UTC
+    updated: datetime | None = None  # aware, UTC
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parser's answer. `error` set means the document could not be read as news at all
+    (an HTML error page, a listing whose selectors matched nothing): the source failed, and
+    this must never be mistaken for "no news"."""
+
+    items: tuple[RawItem, ...] = ()
+    title: str | None = None
+    ttl: float | None = None  # seconds, from RSS <ttl>
+    error: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Item:
+    """A normalised release. `key` is global (not per source): one release seen on several
+    feeds is one item. `content_hash` covers what the feed says (title + feed text), not the
+    date, so a re-dated but unchanged release is not a revision."""
+
+    key: str
+    source_id: str
+    url: str
+    title: str
+    text: str
+    published: datetime | None
+    content_hash: str
+    agency: str
+    jurisdiction: str
+    guid: str | None = None
+    author: str | None = None
+
+
+class ChangeKind(enum.StrEnum):
+    NEW = "new"
+    REVISED = "revised"
+    SEEN = "seen"
+    BASELINE = "baseline"  # stored on a source's first poll, without an event
+
+
+@dataclass(frozen=True)
+class Change:
+    """The dedup decision for one item; `previous` is the stored version a revision replaces."""
+
+    kind: ChangeKind
+    item: Item
+    previous: Item | None = None
+
+
+@dataclass(frozen=True)
+class KnownItem:
+    """What the store remembers of an item key, enough for the dedup decision. `item` is
+    None for a tombstone (pruned): its key and hashes stay known so it never returns as new."""
+
+    item: Item | None
+    hashes: frozenset[str] = field(default_factory=frozenset)  # every content hash ever stored
+
+
+@dataclass(frozen=True)
+class Revision:
+    """An earlier version of an item, kept when the release was edited."""
+
+    key: str
+    title: str
+    text: str
+    content_hash: str
+    replaced_at: datetime
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """A source's fetch state as stored between polls."""
+
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    next_check: datetime | None = None
+    consecutive_failures: int = 0
+    last_success: datetime | None = None
+    last_attempt: datetime | None = None
+    last_outcome: str | None = None
+    last_error: str | None = None
+    baseline_done: bool = False
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What one refresh of one source did: the unit of work logged as one line."""
+
+    source_id: str
+    outcome: Outcome
+    status: int | None
+    changes: tuple[Change, ...]
+    state: SourceState
+    detail: str = ""
+    elapsed: float = 0.0
+    bytes_read: int = 0
+    parsed: bool = False  # False when a 304 or identical body hash skipped the parse
+
+    def of_kind(self, kind: ChangeKind) -> list[Change]:
+        return [c for c in self.changes if c.kind is kind]

@@ -1,0 +1,82 @@
+"""The Store protocol: everything alertbot remembers, behind one interface.
+
+Implementations: `sqlite.SQLiteStore` (aiosqlite, the embedded default). A PostgreSQL one will
+pass the same contract tests (tests/store/test_contract.py). Callers depend on `Store` only;
+`open_store(url)` is called by the composition root.
+
+Every method that writes is one short transaction: it either happens whole or not at all.
+Must not import bot.ingest, bot.channels or bot.delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.errors import ConfigError
+from bot.models import Change, Item, KnownItem, Revision, SourceState
+
+
+class Store(Protocol):
+    async def migrate(self) -> int:
+        """Apply pending migrations; return the schema version now in force."""
+
+    async def schema_version(self) -> int: ...
+
+    async def ping(self) -> bool:
+        """True when the database answers a trivial query."""
+
+    async def close(self) -> None: ...
+
+    # --- sources' fetch state -------------------------------------------------------------
+    async def source_state(self, source_id: str) -> SourceState | None: ...
+
+    async def source_states(self) -> dict[str, SourceState]: ...
+
+    async def save_source_state(self, state: SourceState) -> None:
+        """Record a fetch that produced no items to write (304, failure, identical body)."""
+
+    # --- items ------------------------------------------------------------------------------
+    async def known_items(self, keys: Iterable[str]) -> dict[str, KnownItem]:
+        """The stored version of each key that exists; tombstoned keys come back with
+        `item=None` and their hashes."""
+
+    async def record_refresh(
+        self, state: SourceState, changes: Sequence[Change], now: datetime
+    ) -> None:
+        """In ONE transaction: insert NEW/BASELINE items, archive the previous version of
+        REVISED items as a revision and store the new one, note SEEN items' last-seen time,
+        and save the source state. Nothing is written half."""
+
+    async def item(self, key: str) -> Item | None: ...
+
+    async def revisions(self, key: str) -> list[Revision]:
+        """Earlier versions of an item, oldest first."""
+
+    async def recent_items(self, limit: int = 20, source_id: str | None = None) -> list[Item]:
+        """Most recently published first (items without a date last)."""
+
+    async def count_items(self) -> int: ...
+
+    async def prune(self, before: datetime) -> int:
+        """Move items last seen before `before` to tombstones (their key and content hashes
+        stay known so they never come back as new). Return how many were pruned."""
+
+
+def open_store(url: str) -> Store:
+    """Build the store for a `[storage] url`. Does not connect: call `migrate()` (which opens)."""
+    if url.startswith("sqlite:///") or url == "sqlite://:memory:":
+        from bot.store.sqlite import SQLiteStore
+
+        path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ":memory:"
+        return SQLiteStore(path)
+    if url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            f"storage.url = {url!r}: PostgreSQL support is not built yet; "
+            "use sqlite:///path/to/alertbot.db"
+        )
+    raise ConfigError(
+        f"storage.url = {url!r}: expected sqlite:///path/to/file.db "
+        "(or postgresql://user@host/db once supported)"
+    )
