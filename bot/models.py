@@ -159,6 +159,7 @@ class KnownItem:
 
     item: Item | None
     hashes: frozenset[str] = field(default_factory=frozenset)  # every content hash ever stored
+    sources: frozenset[str] = field(default_factory=frozenset)  # source ids that carried it
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,110 @@
+"""Composition root: the ONLY module that wires concrete classes together.
+
+`build(settings)` opens the store (migrating it), makes the fetcher, the refresher and the
+scheduler, and connects refresh reports to the console channel. `run(app, stop)` is the worker:
+the scheduler loop plus the optional /healthz server, until `stop` is set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+import httpx
+
+from bot.channels.console import ConsoleChannel
+from bot.ingest import schedule
+from bot.ingest.fetcher import Fetcher
+from bot.ingest.refresh import Refresher
+from bot.ingest.scheduler import Scheduler
+from bot.models import ChangeKind, RefreshReport, Source
+from bot.settings import Settings
+from bot.store import Store, open_store
+from bot.web import health
+
+ALERTING = (ChangeKind.NEW, ChangeKind.REVISED)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    settings: Settings
+    sources: tuple[Source, ...]
+    store: Store
+    fetcher: Fetcher
+    scheduler: Scheduler
+    policy: schedule.PollPolicy
+
+    async def close(self) -> None:
+        await self.fetcher.aclose()
+        await self.store.close()
+
+    async def health(self) -> dict[str, Any]:
+        ok = await self.store.ping()
+        states = await self.store.source_states() if ok else {}
+        sources = {
+            s.id: {
+                "healthy": schedule.is_healthy(
+                    states[s.id].consecutive_failures if s.id in states else 0, self.policy),
+                "last_outcome": states[s.id].last_outcome if s.id in states else None,
+            }
+            for s in self.sources
+        }
+        return {"store": "ok" if ok else "unreachable", "sources": sources}
+
+
+def policy_from(settings: Settings) -> schedule.PollPolicy:
+    p = settings.polling
+    return schedule.PollPolicy(
+        floor=p.floor, ceiling=p.ceiling, default_interval=p.default_interval,
+        jitter=p.jitter, unhealthy_after=p.unhealthy_after,
+    )
+
+
+async def build(
+    settings: Settings, *, out: TextIO | None = None,
+    clock: Callable[[], datetime] = utcnow, transport: httpx.AsyncBaseTransport | None = None,
+    sources: tuple[Source, ...] | None = None,
+) -> App:
+    store = open_store(settings.storage.url)
+    await store.migrate()
+    p = settings.polling
+    fetcher = Fetcher(
+        user_agent=p.user_agent, timeout=p.timeout, max_body_bytes=p.max_body_bytes,
+        max_redirects=p.max_redirects, per_host_concurrency=p.per_host_concurrency,
+        transport=transport,
+    )
+    policy = policy_from(settings)
+    refresher = Refresher(store=store, fetcher=fetcher, policy=policy, clock=clock,
+                          rand=random.random)
+    console = ConsoleChannel(out)
+
+    async def deliver(source: Source, report: RefreshReport) -> None:
+        for change in report.changes:
+            if change.kind in ALERTING:
+                await console.publish(source, change)
+
+    chosen = sources if sources is not None else settings.effective_sources()
+    scheduler = Scheduler(chosen, refresher, concurrency=p.concurrency, clock=clock,
+                          on_report=deliver)
+    return App(settings=settings, sources=chosen, store=store, fetcher=fetcher,
+               scheduler=scheduler, policy=policy)
+
+
+async def run(app: App, stop: asyncio.Event) -> None:
+    """The worker: poll until `stop`; serve /healthz when `[web] listen` is set."""
+    runner = None
+    if app.settings.web.listen:
+        runner = await health.start(app.health, app.settings.web.listen)
+    try:
+        await app.scheduler.run(stop)
+    finally:
+        if runner is not None:
+            await runner.cleanup()

@@ -1,0 +1,180 @@
+"""Refresh one source end to end: fetch → parse → normalise → dedup → enrich → store.
+
+The only place that knows the order of the ingest stages; the stages never call each other.
+Every outcome ends in a `RefreshReport` and a saved `SourceState`; nothing here raises for a bad
+feed or a bad network (only a store failure propagates, and then nothing was written).
+
+Rules that protect users:
+- an unchanged feed costs no parse: a 304, or a 200 whose body hash equals the last one;
+- a failed, empty or unparseable fetch never touches items (seen-state is never wiped) and
+  keeps the previous validators, so the next poll fetches the whole document again;
+- the linked release page is fetched only for NEW and REVISED items of `full_text` sources.
+
+Must not import bot.channels or bot.delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.ingest import schedule
+from bot.ingest.article import extract_text
+from bot.ingest.dedup import decide
+from bot.ingest.feeds import parse_feed
+from bot.ingest.fetcher import HTML_ACCEPT, Fetcher
+from bot.ingest.listings import page_urls, parse_listing
+from bot.ingest.normalize import normalize
+from bot.logs import event
+from bot.models import (
+    Change,
+    ChangeKind,
+    FetchResult,
+    Outcome,
+    ParsedFeed,
+    RefreshReport,
+    Source,
+    SourceState,
+)
+from bot.store import Store
+
+log = logging.getLogger("alertbot.refresh")
+ENRICH = (ChangeKind.NEW, ChangeKind.REVISED)
+
+
+@dataclass(frozen=True)
+class Refresher:
+    store: Store
+    fetcher: Fetcher
+    policy: schedule.PollPolicy
+    clock: Callable[[], datetime]
+    rand: Callable[[], float]
+
+    async def refresh(self, source: Source) -> RefreshReport:
+        now = self.clock()
+        prev = await self.store.source_state(source.id) or SourceState(source.id)
+        result = await self.fetcher.fetch(
+            source.url, etag=prev.etag, last_modified=prev.last_modified,
+            **({"accept": HTML_ACCEPT} if source.kind == "html" else {}),
+        )
+        if result.outcome is Outcome.OK and result.body_hash == prev.body_hash:
+            result = replace(result, outcome=Outcome.NOT_MODIFIED, detail="body unchanged")
+        if result.outcome is not Outcome.OK:
+            return await self._finish(source, prev, result, now, changes=(), parsed=False)
+        parsed = await self._parse(source, result)
+        if parsed.error:
+            failed = replace(result, outcome=Outcome.UNPARSEABLE, detail=parsed.error)
+            return await self._finish(source, prev, failed, now, changes=(), parsed=True)
+        items = [i for raw in parsed.items if (i := normalize(raw, source)) is not None]
+        known = await self.store.known_items(i.key for i in items)
+        changes = decide(items, known, first_poll=not prev.baseline_done)
+        if source.full_text:
+            changes = await self._enrich(changes)
+        return await self._finish(
+            source, prev, result, now, changes=tuple(changes), parsed=True, ttl=parsed.ttl,
+            warning="; ".join(parsed.warnings),
+        )
+
+    async def _parse(self, source: Source, first: FetchResult) -> ParsedFeed:
+        """Parse off the event loop; an HTML listing may span several pages."""
+        if source.kind != "html":
+            return await asyncio.to_thread(
+                parse_feed, first.body, source_id=source.id, base_url=first.final_url,
+                content_type=first.content_type, charset=first.charset,
+            )
+        assert source.selectors is not None  # settings guarantee it for kind = "html"
+        pages = [first]
+        for url in page_urls(source.url, source.selectors)[1:]:
+            more = await self.fetcher.fetch(url, accept=HTML_ACCEPT)
+            if more.outcome is Outcome.OK:
+                pages.append(more)
+        parsed = [
+            await asyncio.to_thread(
+                parse_listing, p.body, source_id=source.id, base_url=p.final_url,
+                selectors=source.selectors, charset=p.charset,
+            )
+            for p in pages
+        ]
+        if parsed[0].error:
+            return parsed[0]
+        return ParsedFeed(
+            items=tuple(i for p in parsed for i in p.items),
+            title=parsed[0].title,
+            warnings=tuple(w for p in parsed for w in p.warnings),
+        )
+
+    async def _enrich(self, changes: Sequence[Change]) -> list[Change]:
+        """Replace teasers by the release page's text for the items users will hear about."""
+        todo = [c for c in changes if c.kind in ENRICH]
+        texts = await asyncio.gather(*(self._article_text(c.item.url) for c in todo))
+        full = {c.item.key: t for c, t in zip(todo, texts, strict=True)}
+        out = []
+        for c in changes:
+            text = full.get(c.item.key)
+            if text and len(text) > len(c.item.text):
+                c = replace(c, item=replace(c.item, text=text))
+            out.append(c)
+        return out
+
+    async def _article_text(self, url: str) -> str | None:
+        page = await self.fetcher.fetch(url, accept=HTML_ACCEPT)
+        if page.outcome is not Outcome.OK:
+            event(log, "article", logging.WARNING, url=url, outcome=page.outcome.value,
+                  detail=page.detail)
+            return None
+        return await asyncio.to_thread(extract_text, page.body, url=page.final_url)
+
+    async def _finish(
+        self, source: Source, prev: SourceState, result: FetchResult, now: datetime, *,
+        changes: tuple[Change, ...], parsed: bool, ttl: float | None = None, warning: str = "",
+    ) -> RefreshReport:
+        state = self._next_state(source, prev, result, now, ttl)
+        if changes:
+            await self.store.record_refresh(state, changes, now)
+        else:
+            await self.store.save_source_state(state)
+        report = RefreshReport(
+            source_id=source.id, outcome=result.outcome, status=result.status,
+            changes=changes, state=state, detail=result.detail or warning,
+            elapsed=result.elapsed, bytes_read=result.bytes_read, parsed=parsed,
+        )
+        _log_report(report)
+        return report
+
+    def _next_state(
+        self, source: Source, prev: SourceState, result: FetchResult, now: datetime,
+        ttl: float | None,
+    ) -> SourceState:
+        outcome = result.outcome
+        failures = schedule.failures_after(prev.consecutive_failures, outcome)
+        next_check = schedule.next_check(
+            self.policy, now=now, outcome=outcome, failures=failures, interval=source.interval,
+            max_age=result.max_age, ttl=ttl, retry_after=result.retry_after, rand=self.rand(),
+        )
+        common = dict(next_check=next_check, consecutive_failures=failures, last_attempt=now,
+                      last_outcome=outcome.value)
+        if outcome.is_failure:
+            # Keep the old validators: the next poll must fetch the whole document again.
+            return replace(prev, **common, last_error=result.detail or outcome.value)
+        if outcome is Outcome.NOT_MODIFIED:
+            return replace(prev, **common, last_success=now, last_error=None,
+                           etag=result.etag or prev.etag,
+                           last_modified=result.last_modified or prev.last_modified)
+        return replace(prev, **common, last_success=now, last_error=None, etag=result.etag,
+                       last_modified=result.last_modified, body_hash=result.body_hash,
+                       baseline_done=True)
+
+
+def _log_report(r: RefreshReport) -> None:
+    count = {k: len(r.of_kind(k)) for k in ChangeKind}
+    level = logging.WARNING if r.outcome.is_failure else logging.INFO
+    event(
+        log, "refresh", level, source=r.source_id, outcome=r.outcome.value, status=r.status,
+        new=count[ChangeKind.NEW], revised=count[ChangeKind.REVISED],
+        seen=count[ChangeKind.SEEN], baseline=count[ChangeKind.BASELINE], parsed=r.parsed,
+        bytes=r.bytes_read, ms=round(r.elapsed * 1000), failures=r.state.consecutive_failures,
+        next_check=r.state.next_check, detail=r.detail or None,
+    )

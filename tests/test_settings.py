@@ -1,0 +1,118 @@
+"""Settings: TOML + environment → frozen, validated Settings; errors name key, value, rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.errors import ConfigError
+from bot.settings import load_settings, redacted
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_is_valid_and_matches_defaults() -> None:
+    from_file = load_settings(ROOT / "config.example.toml", {})
+    defaults = load_settings(None, {})
+    assert from_file == defaults, "config.example.toml must show every default as it is"
+
+
+def test_defaults_watch_the_builtin_newsrooms() -> None:
+    ids = [s.id for s in load_settings(None, {}).effective_sources()]
+    assert ids == ["ice-breaking", "ice-ero", "dhs-press", "ca-governor", "ca-ag"]
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings(None, {})
+    with pytest.raises(ValidationError):
+        settings.polling.floor = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[polling]\nfloor = -5\n", "polling.floor = -5: Input should be greater than 0"),
+        ("[polling]\nfloor = 100\nceiling = 10\n", "floor (100.0) must not exceed ceiling"),
+        ("[polling]\nflor = 10\n", "polling.flor = 10: unknown key"),
+        ("[storage]\nurl = \"mysql://x\"\n", "storage.url = 'mysql://x': expected sqlite:///"),
+        ("[log]\nformat = \"xml\"\n", "log.format = 'xml': Input should be 'text' or 'json'"),
+        ("[web]\nlisten = \"8080\"\n", "web.listen = '8080': expected host:port"),
+        ("[[sources]]\nid = \"Bad Id\"\nurl = \"https://x.gov/feed\"\nagency = \"x\"\n",
+         "sources.0.id = 'Bad Id': use lower-case letters"),
+        ("[[sources]]\nid = \"x\"\nurl = \"ftp://x.gov/feed\"\nagency = \"x\"\n",
+         "sources.0.url = 'ftp://x.gov/feed': expected an absolute http"),
+        ("[[sources]]\nid = \"x\"\nkind = \"html\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n",
+         'kind = "html" needs [sources.selectors]'),
+        ("[[sources]]\nid = \"x\"\nkind = \"html\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n"
+         "[sources.selectors]\nlink_pattern = \"(\"\n",
+         "sources.0.selectors.link_pattern = '(': not a valid regular expression"),
+        ("[[sources]]\nid = \"x\"\nkind = \"rss\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n",
+         "sources.0.kind = 'rss': Input should be 'feed' or 'html'"),
+        ("[polling]\ndisabled_sources = [\"ice-breakng\"]\n",
+         "unknown source id 'ice-breakng'; known ids:"),
+        ("[polling\n", "not valid TOML"),
+    ],
+)
+def test_bad_values_name_key_value_and_rule(tmp_path: Path, toml: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, toml), {})
+    assert expected in str(err.value)
+
+
+def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found .*config.example.toml"):
+        load_settings(tmp_path / "nope.toml", {})
+
+
+def test_sources_added_overridden_and_disabled(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+[polling]
+disabled_sources = ["ca-ag"]
+
+[[sources]]
+id = "ice-breaking"
+url = "http://127.0.0.1:9/ice.xml"
+agency = "ICE"
+interval = 30
+
+[[sources]]
+id = "listing"
+kind = "html"
+url = "https://example.gov/news"
+agency = "example"
+jurisdiction = "California"
+[sources.selectors]
+link_pattern = '/news/\\d+'
+max_pages = 3
+""")
+    sources = {s.id: s for s in load_settings(path, {}).effective_sources()}
+    assert "ca-ag" not in sources
+    assert sources["ice-breaking"].url == "http://127.0.0.1:9/ice.xml"
+    assert sources["ice-breaking"].agency == "ice" and sources["ice-breaking"].interval == 30
+    assert sources["listing"].selectors is not None
+    assert sources["listing"].selectors.max_pages == 3
+
+
+def test_builtins_can_be_switched_off_as_a_whole(tmp_path: Path) -> None:
+    path = write(tmp_path, "[polling]\nbuiltin_sources = false\n")
+    assert load_settings(path, {}).effective_sources() == ()
+
+
+def test_secrets_from_environment_are_redacted(tmp_path: Path) -> None:
+    path = write(tmp_path, '[storage]\nurl = "postgresql://bot:hunter2@db/alerts"\n'
+                           '[email]\npassword = "smtp-secret"\n')
+    settings = load_settings(path, {"TELEGRAM_BOT_TOKEN": "123456:ABC-secret",
+                                    "DISCORD_BOT_TOKEN": "discord-secret"})
+    assert settings.telegram.token == "123456:ABC-secret"
+    shown = str(redacted(settings))
+    for secret in ("123456:ABC-secret", "discord-secret", "smtp-secret", "hunter2"):
+        assert secret not in shown
+    assert "<redacted>" in shown and "postgresql://bot:<redacted>@db/alerts" in shown
