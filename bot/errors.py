@@ -1,9 +1,9 @@
 """The project's exception families. Callers catch by family, never by leaf.
 
     AlertbotError
-     ├── ConfigError          bad config file / key / value: names the key, the value, what is allowed
+     ├── ConfigError          bad config file, key or value: names key, value, what is allowed
      ├── StoreError           the database could not be opened, migrated or written
-     ├── Transient            worth retrying later (network down, 5xx, 429); carries retry_after
+     ├── Transient            worth retrying later (network down, 5xx, 429): retry_after
      └── Permanent            retrying cannot help (403 blocked, 400 bad request); carries a reason
 
 Fetching does not raise these: it classifies outcomes into `bot.models.FetchResult`.

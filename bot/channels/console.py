@@ -11,7 +11,7 @@ from typing import TextIO
 
 from bot.models import Change, ChangeKind, Source
 
-TEXT_LIMIT = 480  # characters of body text shown under the title
+TEXT_LIMIT = 600  # characters of body text shown under the title
 RULE = "─" * 72
 
 
@@ -24,12 +24,19 @@ def render_console(source: Source, change: Change) -> str:
     lines = [RULE, head, "", *textwrap.wrap(item.title, 72)]
     if change.kind is ChangeKind.REVISED and change.previous is not None:
         lines += ["", *_what_changed(change)]
-    body = item.text.strip()
-    if body:
-        short = body if len(body) <= TEXT_LIMIT else body[:TEXT_LIMIT].rsplit(" ", 1)[0] + " …"
-        lines += ["", *textwrap.wrap(short, 72)]
+    lines += _paragraphs(item.text.strip())
     lines += ["", item.url]
     return "\n".join(lines)
+
+
+def _paragraphs(body: str) -> list[str]:
+    """The first TEXT_LIMIT characters of the body, wrapped paragraph by paragraph."""
+    if len(body) > TEXT_LIMIT:
+        body = body[:TEXT_LIMIT].rsplit(" ", 1)[0] + " …"
+    out: list[str] = []
+    for para in (p for p in body.split("\n") if p.strip()):
+        out += ["", *textwrap.wrap(para, 72)]
+    return out
 
 
 def _what_changed(change: Change) -> list[str]:

@@ -113,7 +113,7 @@ class Refresher:
         full = {c.item.key: t for c, t in zip(todo, texts, strict=True)}
         out = []
         for c in changes:
-            text = full.get(c.item.key)
+            text = _without_headline(full.get(c.item.key), c.item.title)
             if text and len(text) > len(c.item.text):
                 c = replace(c, item=replace(c.item, text=text))
             out.append(c)
@@ -133,7 +133,9 @@ class Refresher:
     ) -> RefreshReport:
         state = self._next_state(source, prev, result, now, ttl)
         if changes:
-            await self.store.record_refresh(state, changes, now)
+            # Announce what the store recorded: another feed may have stored the same
+            # release since our dedup read, and then it is SEEN here, not NEW again.
+            changes = await self.store.record_refresh(state, changes, now)
         else:
             await self.store.save_source_state(state)
         report = RefreshReport(
@@ -166,6 +168,13 @@ class Refresher:
         return replace(prev, **common, last_success=now, last_error=None, etag=result.etag,
                        last_modified=result.last_modified, body_hash=result.body_hash,
                        baseline_done=True)
+
+
+def _without_headline(text: str | None, title: str) -> str | None:
+    """Release pages repeat the headline as their first line; the item has it already."""
+    if text and text.startswith(title):
+        return text[len(title):].lstrip()
+    return text
 
 
 def _log_report(r: RefreshReport) -> None:

@@ -44,10 +44,14 @@ class Store(Protocol):
 
     async def record_refresh(
         self, state: SourceState, changes: Sequence[Change], now: datetime
-    ) -> None:
+    ) -> tuple[Change, ...]:
         """In ONE transaction: insert NEW/BASELINE items, archive the previous version of
         REVISED items as a revision and store the new one, note SEEN items' last-seen time,
-        and save the source state. Nothing is written half."""
+        and save the source state. Nothing is written half.
+
+        Return the changes as recorded, in order (rules: bot.store.recording): a NEW another
+        source stored first, or anything about a tombstoned key, comes back as SEEN. Announce
+        these, not the ones passed in, or two feeds polled at once alert twice."""
 
     async def item(self, key: str) -> Item | None: ...
 

@@ -1,0 +1,133 @@
+"""The database schema, as an append-only list of versioned migrations for both dialects.
+
+Rules (the same as Miniflux's internal/database/migrations.go):
+- `MIGRATIONS[i].version == i + 1`. Never edit or reorder a migration that has shipped: add one.
+- A backend applies each pending migration in ONE transaction together with the row that
+  records it in `schema_version`, so a crash leaves the schema at a whole version.
+- Every migration carries SQL for "sqlite" and "postgresql", so the PostgreSQL backend can be
+  added later without touching the history.
+
+Portable types only: TEXT, INTEGER/BIGINT. TEXT primary keys say NOT NULL because SQLite,
+unlike PostgreSQL, lets a NULL into one otherwise. Booleans are INTEGER 0/1 (one row mapping serves
+both backends). Timestamps are TEXT in one fixed-width ISO-8601 UTC form,
+`YYYY-MM-DDTHH:MM:SS.ffffffZ` (see `bot.store.rows.to_db_time`), chosen over epoch numbers
+because the fixed width makes text order equal time order (so `<`, ORDER BY and indexes work
+the same in both dialects), the values read as dates in `sqlite3` and `psql`, and there is no
+TIMESTAMP-vs-TIMESTAMPTZ driver conversion to differ between aiosqlite and asyncpg.
+
+Pure data: no I/O. Must not import bot.ingest, bot.channels or bot.delivery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Dialect = Literal["sqlite", "postgresql"]
+
+# Run before reading the version, inside the migration transaction: creating the table is
+# itself idempotent, so a fresh database and an up-to-date one take the same path.
+BOOTSTRAP = (
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    " version INTEGER PRIMARY KEY,"
+    " description TEXT NOT NULL,"
+    " applied_at TEXT NOT NULL)"
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    sqlite: tuple[str, ...]
+    postgresql: tuple[str, ...]
+
+    def statements(self, dialect: Dialect) -> tuple[str, ...]:
+        # One statement per string: sqlite3's executescript() would COMMIT behind our back.
+        return self.sqlite if dialect == "sqlite" else self.postgresql
+
+
+# The first schema. Only the surrogate key of item_revisions differs between the dialects
+# (it orders revisions made in the same instant): it is spelled {revision_id} here.
+_V1 = (
+    """CREATE TABLE source_state (
+        source_id TEXT NOT NULL PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        next_check TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        last_success TEXT,
+        last_attempt TEXT,
+        last_outcome TEXT,
+        last_error TEXT,
+        baseline_done INTEGER NOT NULL DEFAULT 0 CHECK (baseline_done IN (0, 1))
+    )""",
+    """CREATE TABLE items (
+        key TEXT NOT NULL PRIMARY KEY,
+        source_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        published TEXT,
+        content_hash TEXT NOT NULL,
+        agency TEXT NOT NULL,
+        jurisdiction TEXT NOT NULL,
+        guid TEXT,
+        author TEXT,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        revision_count INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX items_published_idx ON items (published)",
+    "CREATE INDEX items_source_id_idx ON items (source_id)",
+    # prune() selects by last_seen
+    "CREATE INDEX items_last_seen_idx ON items (last_seen)",
+    """CREATE TABLE item_sources (
+        key TEXT NOT NULL REFERENCES items (key) ON DELETE CASCADE,
+        source_id TEXT NOT NULL,
+        PRIMARY KEY (key, source_id)
+    )""",
+    "CREATE INDEX item_sources_source_id_idx ON item_sources (source_id)",
+    """CREATE TABLE item_revisions (
+        id {revision_id},
+        key TEXT NOT NULL REFERENCES items (key) ON DELETE CASCADE,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        replaced_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX item_revisions_key_idx ON item_revisions (key, replaced_at)",
+    # No foreign key to items: hashes must outlive a prune so a tombstoned release never
+    # comes back as new.
+    """CREATE TABLE item_hashes (
+        key TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        PRIMARY KEY (key, content_hash)
+    )""",
+    """CREATE TABLE tombstones (
+        key TEXT NOT NULL PRIMARY KEY,
+        pruned_at TEXT NOT NULL
+    )""",
+)
+
+
+def _dialect(statements: tuple[str, ...], revision_id: str) -> tuple[str, ...]:
+    return tuple(s.replace("{revision_id}", revision_id) for s in statements)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        description="source state, items, sources, revisions, hashes, tombstones",
+        sqlite=_dialect(_V1, "INTEGER PRIMARY KEY"),
+        postgresql=_dialect(_V1, "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+    ),
+)
+
+LATEST = len(MIGRATIONS)
+
+
+def pending(current: int) -> tuple[Migration, ...]:
+    """The migrations to apply, in order, to a database at version `current`."""
+    return MIGRATIONS[current:]

@@ -1,0 +1,109 @@
+"""The SQL SQLiteStore runs (SQLite dialect, named parameters), and `refresh_plan`, which turns
+a refresh's changes, as `bot.store.recording` decided them, into batches for executemany:
+each statement runs once per batch, never one commit per item. item_sources rows and last-seen
+times are written through a SELECT on items, so a tombstoned key (no items row) gets nothing.
+
+Pure data and functions: no I/O. Must not import bot.ingest, bot.channels or bot.delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.models import Change, ChangeKind
+from bot.store.rows import ITEM_COLUMNS, REVISION_COLUMNS, STATE_COLUMNS, item_params
+
+_ITEM_COLS = ", ".join(ITEM_COLUMNS)
+_ITEM_COLS_I = ", ".join(f"i.{c}" for c in ITEM_COLUMNS)
+
+HAS_VERSION_TABLE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+RECORD_VERSION = "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)"
+
+# --- source_state -----------------------------------------------------------------------------
+STATE_BY_ID = f"SELECT {', '.join(STATE_COLUMNS)} FROM source_state WHERE source_id = ?"
+ALL_STATES = f"SELECT {', '.join(STATE_COLUMNS)} FROM source_state ORDER BY source_id"
+UPSERT_STATE = (
+    f"INSERT INTO source_state ({', '.join(STATE_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in STATE_COLUMNS)}) "
+    "ON CONFLICT (source_id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[1:])
+)
+
+# --- reading items ----------------------------------------------------------------------------
+ITEM_BY_KEY = f"SELECT {_ITEM_COLS} FROM items WHERE key = ?"
+ITEMS_IN = f"SELECT {_ITEM_COLS} FROM items WHERE key IN ({{marks}})"
+HASHES_IN = "SELECT key, content_hash FROM item_hashes WHERE key IN ({marks})"
+TOMBSTONES_IN = "SELECT key FROM tombstones WHERE key IN ({marks})"
+REVISIONS_BY_KEY = (
+    f"SELECT {', '.join(REVISION_COLUMNS)} FROM item_revisions WHERE key = ? "
+    "ORDER BY replaced_at, id"
+)
+# Undated items last; ties broken so pages are stable.
+_RECENT_ORDER = "ORDER BY i.published IS NULL, i.published DESC, i.first_seen DESC, i.key"
+RECENT = f"SELECT {_ITEM_COLS_I} FROM items AS i {_RECENT_ORDER} LIMIT ?"
+RECENT_OF_SOURCE = (
+    f"SELECT {_ITEM_COLS_I} FROM items AS i JOIN item_sources AS s ON s.key = i.key "
+    f"WHERE s.source_id = ? {_RECENT_ORDER} LIMIT ?"
+)
+
+# --- record_refresh ---------------------------------------------------------------------------
+STORED_IN = "SELECT key, content_hash FROM items WHERE key IN ({marks})"
+_ARCHIVE = (
+    "INSERT INTO item_revisions (key, title, text, content_hash, replaced_at) "
+    "SELECT key, title, text, content_hash, :now FROM items WHERE key = :key"
+)
+_REVISE = (
+    "UPDATE items SET "
+    + ", ".join(f"{c} = :{c}" for c in ITEM_COLUMNS if c not in ("key", "source_id"))
+    + ", revision_count = revision_count + 1, last_seen = :now WHERE key = :key"
+)
+_INSERT = (
+    f"INSERT INTO items ({_ITEM_COLS}, first_seen, last_seen, revision_count) "
+    f"VALUES ({', '.join(':' + c for c in ITEM_COLUMNS)}, :now, :now, 0)"
+)
+# A text can come back (an edit reverted): its hash is then known already.
+_ADD_HASH = (
+    "INSERT INTO item_hashes (key, content_hash) VALUES (:key, :content_hash) "
+    "ON CONFLICT DO NOTHING"
+)
+_ADD_SOURCE = (
+    "INSERT INTO item_sources (key, source_id) "
+    "SELECT key, :source_id FROM items WHERE key = :key ON CONFLICT DO NOTHING"
+)
+_TOUCH = "UPDATE items SET last_seen = :now WHERE key = :key"
+
+# --- prune ------------------------------------------------------------------------------------
+# Tombstone first and make sure the current hash is kept, then delete (sources and revisions
+# go by ON DELETE CASCADE).
+PRUNE_KEEP = (
+    "INSERT INTO tombstones (key, pruned_at) "
+    "SELECT key, :now FROM items WHERE last_seen < :before ON CONFLICT (key) DO NOTHING",
+    "INSERT INTO item_hashes (key, content_hash) "
+    "SELECT key, content_hash FROM items WHERE last_seen < :before ON CONFLICT DO NOTHING",
+)
+PRUNE_DELETE = "DELETE FROM items WHERE last_seen < :before"
+
+
+def refresh_plan(
+    source_id: str, changes: Sequence[Change], now: str
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(statement, rows) in the order record_refresh runs them; `changes` as recorded."""
+    rows = [{**item_params(c.item), "now": now} for c in changes]
+    revised = [r for c, r in zip(changes, rows, strict=True) if c.kind is ChangeKind.REVISED]
+    inserted = [r for c, r in zip(changes, rows, strict=True) if c.kind in _INSERTED]
+    # The refreshing source carried every item; the item's own source_id did too.
+    carriers = dict.fromkeys(
+        (c.item.key, sid) for c in changes for sid in (source_id, c.item.source_id)
+    )
+    return [
+        (_ARCHIVE, revised),
+        (_REVISE, revised),
+        (_INSERT, inserted),
+        (_ADD_HASH, revised + inserted),
+        (_ADD_SOURCE, [{"key": key, "source_id": sid} for key, sid in carriers]),
+        (_TOUCH, rows),
+    ]
+
+
+_INSERTED = (ChangeKind.NEW, ChangeKind.BASELINE)

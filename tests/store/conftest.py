@@ -1,0 +1,83 @@
+"""Fixtures for the store tests: `store`, one migrated Store per backend, and helpers that build
+test values (items, changes, states) with sensible defaults.
+
+A backend is one entry of BACKENDS: a function from a temporary directory to a store URL.
+The PostgreSQL backend will add an entry (skipping when no test database is configured).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.models import Change, ChangeKind, Item, SourceState
+from bot.store import Store, open_store
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+BACKENDS: dict[str, Callable[[Path], str]] = {
+    "sqlite-file": lambda tmp: f"sqlite:///{tmp / 'alertbot.db'}",
+    "sqlite-memory": lambda tmp: "sqlite://:memory:",
+}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A migrated, empty store; closed after the test."""
+    s = open_store(BACKENDS[request.param](tmp_path))
+    try:
+        await s.migrate()
+        yield s
+    finally:
+        await s.close()
+
+
+def at(minutes: float) -> datetime:
+    """T0 plus some minutes: readable test times."""
+    return T0 + timedelta(minutes=minutes)
+
+
+def content_hash(title: str, text: str) -> str:
+    return hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()
+
+
+def make_item(key: str = "k1", *, title: str | None = None, text: str = "Body.", **kw: Any) -> Item:
+    """An Item with defaults; the hash follows title and text unless given."""
+    title = f"Release {key}" if title is None else title
+    fields: dict[str, Any] = {
+        "source_id": "ice",
+        "url": f"https://www.ice.gov/news/{key}",
+        "published": T0,
+        "agency": "ICE",
+        "jurisdiction": "federal",
+        "guid": f"guid-{key}",
+        "author": None,
+    }
+    fields.update(kw)
+    fields.setdefault("content_hash", content_hash(title, text))
+    return Item(key=key, title=title, text=text, **fields)
+
+
+def new(item: Item) -> Change:
+    return Change(ChangeKind.NEW, item)
+
+
+def baseline(item: Item) -> Change:
+    return Change(ChangeKind.BASELINE, item)
+
+
+def seen(item: Item) -> Change:
+    return Change(ChangeKind.SEEN, item)
+
+
+def revised(item: Item, previous: Item) -> Change:
+    return Change(ChangeKind.REVISED, item, previous)
+
+
+def make_state(source_id: str = "ice", **kw: Any) -> SourceState:
+    return SourceState(source_id=source_id, **kw)
