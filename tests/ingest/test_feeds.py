@@ -10,8 +10,8 @@ import pytest
 
 from bot.ingest.feeds import parse_feed
 from bot.models import ParsedFeed
+from tests.paths import GOV
 
-GOV = Path("/work/shared/fixtures/gov")
 ICE_BREAKING = "https://www.ice.gov/rss/ice-breaking-news"
 ICE_ENFORCEMENT = "https://www.ice.gov/rss/news/356"
 RSS = "application/rss+xml"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -17,8 +16,8 @@ from bot.ingest.normalize import (
     normalize,
 )
 from bot.models import FEDERAL, RawItem, Source
+from tests.paths import GOV
 
-GOV = Path("/work/shared/fixtures/gov")
 ICE_BREAKING = Source(
     id="ice-breaking", kind="feed", url="https://www.ice.gov/rss/ice-breaking-news",
     agency="ICE", jurisdiction=FEDERAL,

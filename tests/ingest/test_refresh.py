@@ -19,8 +19,8 @@ from bot.ingest.refresh import Refresher
 from bot.models import ChangeKind, Outcome, RefreshReport, Source
 from bot.store import Store, open_store
 from tests.httpserver import LocalServer
+from tests.paths import GOV
 
-GOV = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "gov"
 DHS = Path(__file__).resolve().parents[1] / "fixtures" / "dhs"
 RSS = "application/rss+xml; charset=utf-8"
 POLICY = schedule.PollPolicy(floor=10, ceiling=600, default_interval=60, jitter=0.0,
