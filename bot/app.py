@@ -8,25 +8,31 @@ the scheduler loop plus the optional /healthz server, until `stop` is set.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 import httpx
 
 from bot.channels.console import ConsoleChannel
+from bot.errors import AlertbotError
 from bot.ingest import schedule
 from bot.ingest.fetcher import Fetcher
 from bot.ingest.refresh import Refresher
 from bot.ingest.scheduler import Scheduler
+from bot.logs import event
 from bot.models import ChangeKind, RefreshReport, Source
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.web import health
 
 ALERTING = (ChangeKind.NEW, ChangeKind.REVISED)
+PRUNE_EVERY = 6 * 3600.0  # seconds between retention passes
+log = logging.getLogger("alertbot.app")
 
 
 def utcnow() -> datetime:
@@ -41,6 +47,7 @@ class App:
     fetcher: Fetcher
     scheduler: Scheduler
     policy: schedule.PollPolicy
+    clock: Callable[[], datetime] = utcnow
 
     async def close(self) -> None:
         await self.fetcher.aclose()
@@ -95,16 +102,33 @@ async def build(
     scheduler = Scheduler(chosen, refresher, concurrency=p.concurrency, clock=clock,
                           on_report=deliver)
     return App(settings=settings, sources=chosen, store=store, fetcher=fetcher,
-               scheduler=scheduler, policy=policy)
+               scheduler=scheduler, policy=policy, clock=clock)
 
 
 async def run(app: App, stop: asyncio.Event) -> None:
-    """The worker: poll until `stop`; serve /healthz when `[web] listen` is set."""
+    """The worker: poll until `stop`; serve /healthz when `[web] listen` is set; prune items
+    older than the retention period to tombstones (they never come back as new)."""
     runner = None
     if app.settings.web.listen:
         runner = await health.start(app.health, app.settings.web.listen)
+    pruner = asyncio.create_task(_prune_forever(app, stop))
     try:
         await app.scheduler.run(stop)
     finally:
+        pruner.cancel()
+        await asyncio.gather(pruner, return_exceptions=True)
         if runner is not None:
             await runner.cleanup()
+
+
+async def _prune_forever(app: App, stop: asyncio.Event) -> None:
+    keep = timedelta(days=app.settings.storage.retention_days)
+    while not stop.is_set():
+        try:
+            pruned = await app.store.prune(app.clock() - keep)
+            if pruned:
+                event(log, "prune", items=pruned, before=app.clock() - keep)
+        except AlertbotError as exc:  # a busy or broken store: polling goes on, retry later
+            event(log, "prune_failed", logging.WARNING, error=str(exc))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), PRUNE_EVERY)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,40 @@ async def test_poll_once_names_unknown_sources(local_server: LocalServer, tmp_pa
             await app.scheduler.poll_once(["nope"])
     finally:
         await app.close()
+
+
+async def test_retention_prunes_to_tombstones_that_never_alert_again(
+    local_server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    local_server.serve_bytes("/f", rss(A), RSS)
+    src = (feed(local_server, "f", "/f"),)
+    cfg = settings(tmp_path).model_copy(update={"storage": StorageSettings(
+        url=f"sqlite:///{tmp_path}/alertbot.db", retention_days=30)})
+    then = datetime(2026, 1, 1, tzinfo=UTC)
+    old = await application.build(cfg, sources=src, clock=lambda: then)
+    await old.scheduler.poll_once()  # baseline: A stored, last seen on 1 Jan
+    local_server.serve_bytes("/f", rss(B), RSS)
+    await old.scheduler.poll_once()  # B is new; A is gone from the feed
+    await old.close()
+    assert "NEW · f" in capsys.readouterr().out  # the console channel printed B
+    later = then + timedelta(days=60)
+    app = await application.build(cfg, sources=src, clock=lambda: later)
+    local_server.serve_bytes("/f", rss(A, B), RSS)  # A shows up again after the prune
+    stop = asyncio.Event()
+    runner = asyncio.create_task(application.run(app, stop))
+    await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(runner, timeout=5)
+    try:
+        assert local_server.hits["/f"] == 3  # the restarted worker polled once more
+        assert "NEW" not in capsys.readouterr().out  # A came back: a tombstone, not news
+        known = await app.store.known_items([k for k in await _keys(app)])
+        assert await app.store.count_items() == 0 and all(v.item is None for v in known.values())
+    finally:
+        await app.close()
+
+
+async def _keys(app: application.App) -> list[str]:
+    from bot.ingest.normalize import item_key
+
+    return [item_key(guid=x[1], link=x[1], title=x[0], published=None) for x in (A, B)]
