@@ -206,3 +206,34 @@ class RefreshReport:
 
     def of_kind(self, kind: ChangeKind) -> list[Change]:
         return [c for c in self.changes if c.kind is kind]
+
+
+@dataclass(frozen=True)
+class ItemTag:
+    """A place an item is about, with the words that said so (from the subscriptions tagger)."""
+
+    item_key: str
+    place_id: str
+    name: str
+    matched: str
+    where: str  # "title" | "text" | "source"
+
+
+@dataclass(frozen=True)
+class ItemMatch:
+    """A subscription that wants a version of an item, and why (reasons as display strings).
+    Recorded in the same transaction as the item version it is about."""
+
+    item_key: str
+    content_hash: str
+    subscription_id: int
+    subscriber_id: int
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """What the refresh learnt about its NEW and REVISED items before storing them."""
+
+    tags: tuple[ItemTag, ...] = ()
+    matches: tuple[ItemMatch, ...] = ()

@@ -136,6 +136,22 @@ class SourceSettings(_Section):
         )
 
 
+class SubscriptionSettings(_Section):
+    max_query_length: int = Field(default=300, ge=20, le=2000)
+    max_terms: int = Field(default=20, ge=1, le=100)
+    max_subscriptions: int = Field(default=50, ge=1, le=1000)
+    # Extra synonym groups on top of the reviewed table, e.g. [["detainer", "hold request"]].
+    synonyms: tuple[tuple[str, ...], ...] = ()
+
+    @field_validator("synonyms")
+    @classmethod
+    def _groups(cls, v: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        for group in v:
+            if len({g.strip().lower() for g in group if g.strip()}) < 2:
+                raise ValueError(f"each group needs two or more different terms, got {list(group)}")
+        return v
+
+
 class LogSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -174,6 +190,7 @@ class Settings(_Section):
     storage: StorageSettings = StorageSettings()
     polling: PollingSettings = PollingSettings()
     sources: tuple[SourceSettings, ...] = ()
+    subscriptions: SubscriptionSettings = SubscriptionSettings()
     log: LogSettings = LogSettings()
     web: WebSettings = WebSettings()
     telegram: TelegramSettings = TelegramSettings()

@@ -30,6 +30,7 @@ from bot.ingest.listings import page_urls, parse_listing
 from bot.ingest.normalize import normalize
 from bot.logs import event
 from bot.models import (
+    Annotations,
     Change,
     ChangeKind,
     FetchResult,
@@ -42,6 +43,7 @@ from bot.models import (
 from bot.store import Store
 
 log = logging.getLogger("alertbot.refresh")
+Annotate = Callable[[Source, Sequence[Change]], Annotations]
 ENRICH = (ChangeKind.NEW, ChangeKind.REVISED)
 
 
@@ -52,6 +54,7 @@ class Refresher:
     policy: schedule.PollPolicy
     clock: Callable[[], datetime]
     rand: Callable[[], float]
+    annotate: Annotate | None = None  # tags and matches for NEW/REVISED items
 
     async def refresh(self, source: Source) -> RefreshReport:
         now = self.clock()
@@ -73,9 +76,10 @@ class Refresher:
         changes = decide(items, known, first_poll=not prev.baseline_done)
         if source.full_text:
             changes = await self._enrich(changes)
+        notes = self.annotate(source, changes) if self.annotate else Annotations()
         return await self._finish(
             source, prev, result, now, changes=tuple(changes), parsed=True, ttl=parsed.ttl,
-            warning="; ".join(parsed.warnings),
+            warning="; ".join(parsed.warnings), annotations=notes,
         )
 
     async def _parse(self, source: Source, first: FetchResult) -> ParsedFeed:
@@ -130,12 +134,13 @@ class Refresher:
     async def _finish(
         self, source: Source, prev: SourceState, result: FetchResult, now: datetime, *,
         changes: tuple[Change, ...], parsed: bool, ttl: float | None = None, warning: str = "",
+        annotations: Annotations = Annotations(),  # noqa: B008 (frozen, never mutated)
     ) -> RefreshReport:
         state = self._next_state(source, prev, result, now, ttl)
         if changes:
             # Announce what the store recorded: another feed may have stored the same
             # release since our dedup read, and then it is SEEN here, not NEW again.
-            changes = await self.store.record_refresh(state, changes, now)
+            changes = await self.store.record_refresh(state, changes, now, annotations)
         else:
             await self.store.save_source_state(state)
         report = RefreshReport(

@@ -1,11 +1,13 @@
 """The Store protocol: everything alertbot remembers, behind one interface.
 
 Implementations: `sqlite.SQLiteStore` (aiosqlite, the embedded default). A PostgreSQL one will
-pass the same contract tests (tests/store/test_contract.py). Callers depend on `Store` only;
-`open_store(url)` is called by the composition root.
+pass the same contract tests (tests/store/test_contract.py, test_subscriptions_contract.py).
+Callers depend on `Store` only; `open_store(url)` is called by the composition root. A Store is
+also the `subscriptions.store.SubscriptionStore` the subscription use cases are handed.
 
 Every method that writes is one short transaction: it either happens whole or not at all.
-Must not import bot.ingest, bot.channels or bot.delivery.
+May import `subscriptions` (models, protocol); must not import bot.ingest, bot.channels or
+bot.delivery.
 """
 
 from __future__ import annotations
@@ -15,10 +17,24 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.errors import ConfigError
-from bot.models import Change, Item, KnownItem, Revision, SourceState
+from bot.models import (
+    Annotations,
+    Change,
+    Item,
+    ItemMatch,
+    ItemTag,
+    KnownItem,
+    Revision,
+    SourceState,
+)
+from subscriptions.store import SubscriptionStore
+
+# record_refresh's default: frozen, so one shared value is safe (a call in the signature
+# would look like a fresh value per call, which defaults never are: ruff B008).
+NO_ANNOTATIONS = Annotations()
 
 
-class Store(Protocol):
+class Store(SubscriptionStore, Protocol):
     async def migrate(self) -> int:
         """Apply pending migrations; return the schema version now in force."""
 
@@ -43,15 +59,27 @@ class Store(Protocol):
         `item=None` and their hashes."""
 
     async def record_refresh(
-        self, state: SourceState, changes: Sequence[Change], now: datetime
+        self,
+        state: SourceState,
+        changes: Sequence[Change],
+        now: datetime,
+        annotations: Annotations = NO_ANNOTATIONS,
     ) -> tuple[Change, ...]:
         """In ONE transaction: insert NEW/BASELINE items, archive the previous version of
         REVISED items as a revision and store the new one, note SEEN items' last-seen time,
-        and save the source state. Nothing is written half.
+        store the annotations of what was recorded NEW or REVISED, and save the source
+        state. Nothing is written half.
 
         Return the changes as recorded, in order (rules: bot.store.recording): a NEW another
         source stored first, or anything about a tombstoned key, comes back as SEEN. Announce
-        these, not the ones passed in, or two feeds polled at once alert twice."""
+        these, not the ones passed in, or two feeds polled at once alert twice.
+
+        Annotations: the places (`tags`) of a key recorded NEW or REVISED replace any it had;
+        the `matches` of exactly the versions (key + content hash) recorded NEW or REVISED
+        are added (a version's match is stored once, however often it is recorded). The rest
+        is dropped: what came back SEEN was annotated by whoever recorded it. ValueError,
+        before anything is written, for a tag or match of a key or version no change carries.
+        """
 
     async def item(self, key: str) -> Item | None: ...
 
@@ -62,6 +90,13 @@ class Store(Protocol):
         """Most recently published first (items without a date last)."""
 
     async def count_items(self) -> int: ...
+
+    async def item_tags(self, key: str) -> list[ItemTag]:
+        """The places the item's current version is about, by place id."""
+
+    async def item_matches(self, key: str) -> list[ItemMatch]:
+        """Every subscription matched with any version of the item, oldest first; kept after
+        an unsubscribe and after the item is pruned."""
 
     async def prune(self, before: datetime) -> int:
         """Move items last seen before `before` to tombstones (their key and content hashes

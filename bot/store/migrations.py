@@ -112,16 +112,83 @@ _V1 = (
 )
 
 
-def _dialect(statements: tuple[str, ...], revision_id: str) -> tuple[str, ...]:
-    return tuple(s.replace("{revision_id}", revision_id) for s in statements)
+# The second schema: who wants what, and what was learnt about items for them.
+# Subscriber and subscription ids are spelled {serial}. SQLite needs AUTOINCREMENT so an id is
+# never reused: item_matches (and later the outbox) keep subscription and subscriber ids after
+# the row is deleted, and a reused id would hand a newcomer someone else's matches. PostgreSQL
+# identities never reuse values anyway.
+_V2 = (
+    """CREATE TABLE subscribers (
+        id {serial},
+        channel TEXT NOT NULL,
+        address TEXT NOT NULL,
+        lang TEXT NOT NULL DEFAULT 'en',
+        timezone TEXT NOT NULL DEFAULT 'UTC',
+        paused INTEGER NOT NULL DEFAULT 0 CHECK (paused IN (0, 1)),
+        active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created_at TEXT NOT NULL,
+        UNIQUE (channel, address)
+    )""",
+    """CREATE TABLE subscriptions (
+        id {serial},
+        subscriber_id BIGINT NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        query TEXT NOT NULL,
+        mode TEXT NOT NULL DEFAULT 'instant',
+        created_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX subscriptions_subscriber_id_idx ON subscriptions (subscriber_id)",
+    """CREATE TABLE mutes (
+        subscriber_id BIGINT NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        story_id TEXT NOT NULL,
+        until TEXT,
+        PRIMARY KEY (subscriber_id, story_id)
+    )""",
+    # Tags describe the current version of an item: replaced on revision, pruned with it.
+    """CREATE TABLE item_tags (
+        item_key TEXT NOT NULL REFERENCES items (key) ON DELETE CASCADE,
+        place_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        matched TEXT NOT NULL,
+        where_found TEXT NOT NULL,
+        PRIMARY KEY (item_key, place_id)
+    )""",
+    # One row per (subscription, item version); reasons is a JSON array of display strings.
+    # No foreign keys: a match outlives an unsubscribe and a prune (the outbox reads it).
+    """CREATE TABLE item_matches (
+        item_key TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        subscription_id BIGINT NOT NULL,
+        subscriber_id BIGINT NOT NULL,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        matched_at TEXT NOT NULL,
+        PRIMARY KEY (item_key, content_hash, subscription_id)
+    )""",
+    "CREATE INDEX item_matches_subscriber_id_idx ON item_matches (subscriber_id)",
+)
+
+
+def _dialect(statements: tuple[str, ...], **spellings: str) -> tuple[str, ...]:
+    """Fill the {placeholders} a migration leaves to each dialect."""
+    out = []
+    for statement in statements:
+        for name, spelling in spellings.items():
+            statement = statement.replace("{" + name + "}", spelling)
+        out.append(statement)
+    return tuple(out)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
         description="source state, items, sources, revisions, hashes, tombstones",
-        sqlite=_dialect(_V1, "INTEGER PRIMARY KEY"),
-        postgresql=_dialect(_V1, "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        sqlite=_dialect(_V1, revision_id="INTEGER PRIMARY KEY"),
+        postgresql=_dialect(_V1, revision_id="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+    ),
+    Migration(
+        version=2,
+        description="subscribers, subscriptions, mutes, item tags, item matches",
+        sqlite=_dialect(_V2, serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
+        postgresql=_dialect(_V2, serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     ),
 )
 

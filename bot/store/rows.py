@@ -1,16 +1,18 @@
 """Row <-> model mapping shared by the store backends: column lists, timestamps, booleans.
 
 Pure functions over rows that can be indexed by column name (sqlite3.Row, asyncpg.Record).
-Timestamps are stored as fixed-width ISO-8601 UTC text (why: see bot.store.migrations).
-Must not import bot.ingest, bot.channels or bot.delivery.
+Timestamps are stored as fixed-width ISO-8601 UTC text (why: see bot.store.migrations), match
+reasons as a JSON array. Must not import bot.ingest, bot.channels or bot.delivery.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Protocol, overload
 
-from bot.models import Item, Revision, SourceState
+from bot.models import Item, ItemMatch, ItemTag, Revision, SourceState
+from subscriptions.models import Mute, Subscriber, Subscription
 
 ITEM_COLUMNS = (
     "key",
@@ -39,6 +41,20 @@ STATE_COLUMNS = (
     "baseline_done",
 )
 REVISION_COLUMNS = ("key", "title", "text", "content_hash", "replaced_at")
+SUBSCRIBER_COLUMNS = (
+    "id",
+    "channel",
+    "address",
+    "lang",
+    "timezone",
+    "paused",
+    "active",
+    "created_at",
+)
+SUBSCRIPTION_COLUMNS = ("id", "subscriber_id", "query", "mode", "created_at")
+MUTE_COLUMNS = ("subscriber_id", "story_id", "until")
+TAG_COLUMNS = ("item_key", "place_id", "name", "matched", "where_found")
+MATCH_COLUMNS = ("item_key", "content_hash", "subscription_id", "subscriber_id", "reasons")
 
 
 class Row(Protocol):
@@ -145,4 +161,90 @@ def row_to_revision(row: Row) -> Revision:
         text=row["text"],
         content_hash=row["content_hash"],
         replaced_at=replaced_at,
+    )
+
+
+# --- subscriptions ----------------------------------------------------------------------------
+def row_to_subscriber(row: Row, prefix: str = "") -> Subscriber:
+    """`prefix` reads the columns of a join that aliased them (`b.id AS b_id`)."""
+    return Subscriber(
+        id=row[prefix + "id"],
+        channel=row[prefix + "channel"],
+        address=row[prefix + "address"],
+        lang=row[prefix + "lang"],
+        timezone=row[prefix + "timezone"],
+        paused=bool(row[prefix + "paused"]),
+        active=bool(row[prefix + "active"]),
+        created_at=from_db_time(row[prefix + "created_at"]),
+    )
+
+
+def row_to_subscription(row: Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        subscriber_id=row["subscriber_id"],
+        query=row["query"],
+        mode=row["mode"],
+        created_at=from_db_time(row["created_at"]),
+    )
+
+
+def mute_params(mute: Mute) -> dict[str, Any]:
+    return {
+        "subscriber_id": mute.subscriber_id,
+        "story_id": mute.story_id,
+        "until": to_db_time(mute.until),
+    }
+
+
+def row_to_mute(row: Row) -> Mute:
+    return Mute(
+        subscriber_id=row["subscriber_id"],
+        story_id=row["story_id"],
+        until=from_db_time(row["until"]),
+    )
+
+
+# --- item annotations -------------------------------------------------------------------------
+def tag_params(tag: ItemTag) -> dict[str, Any]:
+    # `where` is an SQL keyword, hence the column's longer name.
+    return {
+        "item_key": tag.item_key,
+        "place_id": tag.place_id,
+        "name": tag.name,
+        "matched": tag.matched,
+        "where_found": tag.where,
+    }
+
+
+def row_to_tag(row: Row) -> ItemTag:
+    return ItemTag(
+        item_key=row["item_key"],
+        place_id=row["place_id"],
+        name=row["name"],
+        matched=row["matched"],
+        where=row["where_found"],
+    )
+
+
+def match_params(match: ItemMatch, matched_at: str) -> dict[str, Any]:
+    return {
+        "item_key": match.item_key,
+        "content_hash": match.content_hash,
+        "subscription_id": match.subscription_id,
+        "subscriber_id": match.subscriber_id,
+        # ensure_ascii=False: reasons such as "Ventura County ⊂ California" stay readable in
+        # sqlite3 and psql.
+        "reasons": json.dumps(list(match.reasons), ensure_ascii=False),
+        "matched_at": matched_at,
+    }
+
+
+def row_to_match(row: Row) -> ItemMatch:
+    return ItemMatch(
+        item_key=row["item_key"],
+        content_hash=row["content_hash"],
+        subscription_id=row["subscription_id"],
+        subscriber_id=row["subscriber_id"],
+        reasons=tuple(json.loads(row["reasons"])),
     )

@@ -1,5 +1,5 @@
-"""The SQL SQLiteStore runs (SQLite dialect, named parameters), and `refresh_plan`, which turns
-a refresh's changes, as `bot.store.recording` decided them, into batches for executemany:
+"""The SQL SQLiteStore runs (SQLite dialect), and `refresh_plan` and `annotation_plan`, which
+turn a refresh's changes, as `bot.store.recording` decided them, into batches for executemany:
 each statement runs once per batch, never one commit per item. item_sources rows and last-seen
 times are written through a SELECT on items, so a tombstoned key (no items row) gets nothing.
 
@@ -11,8 +11,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.models import Change, ChangeKind
-from bot.store.rows import ITEM_COLUMNS, REVISION_COLUMNS, STATE_COLUMNS, item_params
+from bot.models import Annotations, Change, ChangeKind
+from bot.store.rows import (
+    ITEM_COLUMNS,
+    MATCH_COLUMNS,
+    MUTE_COLUMNS,
+    REVISION_COLUMNS,
+    STATE_COLUMNS,
+    SUBSCRIBER_COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    TAG_COLUMNS,
+    item_params,
+    match_params,
+    tag_params,
+)
 
 _ITEM_COLS = ", ".join(ITEM_COLUMNS)
 _ITEM_COLS_I = ", ".join(f"i.{c}" for c in ITEM_COLUMNS)
@@ -72,6 +84,25 @@ _ADD_SOURCE = (
     "SELECT key, :source_id FROM items WHERE key = :key ON CONFLICT DO NOTHING"
 )
 _TOUCH = "UPDATE items SET last_seen = :now WHERE key = :key"
+_DROP_TAGS = "DELETE FROM item_tags WHERE item_key = :key"
+# One row per place: the first reported wins (the tagger reports the title's before the text's).
+_ADD_TAG = (
+    f"INSERT INTO item_tags ({', '.join(TAG_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in TAG_COLUMNS)}) ON CONFLICT DO NOTHING"
+)
+# A version matched once stays matched once, however often it is recorded. ON CONFLICT, not
+# INSERT OR IGNORE: that would also skip a row breaking NOT NULL, and lose it silently.
+_ADD_MATCH = (
+    f"INSERT INTO item_matches ({', '.join(MATCH_COLUMNS)}, matched_at) "
+    f"VALUES ({', '.join(':' + c for c in MATCH_COLUMNS)}, :matched_at) ON CONFLICT DO NOTHING"
+)
+
+# --- reading item annotations -----------------------------------------------------------------
+TAGS_BY_KEY = f"SELECT {', '.join(TAG_COLUMNS)} FROM item_tags WHERE item_key = ? ORDER BY place_id"
+MATCHES_BY_KEY = (
+    f"SELECT {', '.join(MATCH_COLUMNS)} FROM item_matches WHERE item_key = ? "
+    "ORDER BY matched_at, content_hash, subscription_id"
+)
 
 # --- prune ------------------------------------------------------------------------------------
 # Tombstone first and make sure the current hash is kept, then delete (sources and revisions
@@ -83,6 +114,46 @@ PRUNE_KEEP = (
     "SELECT key, content_hash FROM items WHERE last_seen < :before ON CONFLICT DO NOTHING",
 )
 PRUNE_DELETE = "DELETE FROM items WHERE last_seen < :before"
+
+# --- subscribers, subscriptions, mutes --------------------------------------------------------
+_SUBSCRIBER_COLS = ", ".join(SUBSCRIBER_COLUMNS)
+_SUBSCRIPTION_COLS = ", ".join(SUBSCRIPTION_COLUMNS)
+SUBSCRIBER_BY_ADDRESS = (
+    f"SELECT {_SUBSCRIBER_COLS} FROM subscribers WHERE channel = ? AND address = ?"
+)
+SUBSCRIBER_BY_ID = f"SELECT {_SUBSCRIBER_COLS} FROM subscribers WHERE id = ?"
+# lang counts for a newcomer only; a known subscriber keeps theirs and is active again.
+ENSURE_SUBSCRIBER = (
+    "INSERT INTO subscribers (channel, address, lang, created_at) "
+    "VALUES (:channel, :address, :lang, :now) "
+    f"ON CONFLICT (channel, address) DO UPDATE SET active = 1 RETURNING {_SUBSCRIBER_COLS}"
+)
+UPDATE_SUBSCRIBER = (
+    "UPDATE subscribers SET lang = :lang, timezone = :timezone, paused = :paused, "
+    "active = :active WHERE id = :id"
+)
+COUNT_SUBSCRIPTIONS = "SELECT COUNT(*) FROM subscriptions WHERE subscriber_id = ?"
+ADD_SUBSCRIPTION = (
+    "INSERT INTO subscriptions (subscriber_id, query, mode, created_at) VALUES (?, ?, ?, ?) "
+    f"RETURNING {_SUBSCRIPTION_COLS}"
+)
+# Ids grow with creation (AUTOINCREMENT), so they order the list users number from 1.
+SUBSCRIPTIONS_OF = (
+    f"SELECT {_SUBSCRIPTION_COLS} FROM subscriptions WHERE subscriber_id = ? ORDER BY id"
+)
+REMOVE_SUBSCRIPTIONS = "DELETE FROM subscriptions WHERE subscriber_id = ? AND id IN ({marks})"
+ACTIVE_SUBSCRIPTIONS = (
+    f"SELECT {', '.join('s.' + c for c in SUBSCRIPTION_COLUMNS)}, "
+    f"{', '.join(f'b.{c} AS b_{c}' for c in SUBSCRIBER_COLUMNS)} "
+    "FROM subscriptions AS s JOIN subscribers AS b ON b.id = s.subscriber_id "
+    "WHERE b.active = 1 ORDER BY s.id"
+)
+UPSERT_MUTE = (
+    f"INSERT INTO mutes ({', '.join(MUTE_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in MUTE_COLUMNS)}) "
+    "ON CONFLICT (subscriber_id, story_id) DO UPDATE SET until = excluded.until"
+)
+MUTES_OF = f"SELECT {', '.join(MUTE_COLUMNS)} FROM mutes WHERE subscriber_id = ? ORDER BY story_id"
 
 
 def refresh_plan(
@@ -103,6 +174,19 @@ def refresh_plan(
         (_ADD_HASH, revised + inserted),
         (_ADD_SOURCE, [{"key": key, "source_id": sid} for key, sid in carriers]),
         (_TOUCH, rows),
+    ]
+
+
+def annotation_plan(
+    changes: Sequence[Change], annotations: Annotations, now: str
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(statement, rows) storing `annotations` (as `recording.annotated` kept them) once the
+    items of `changes` (as recorded) are written. A revision's tags replace the old ones."""
+    revised = dict.fromkeys(c.item.key for c in changes if c.kind is ChangeKind.REVISED)
+    return [
+        (_DROP_TAGS, [{"key": key} for key in revised]),
+        (_ADD_TAG, [tag_params(t) for t in annotations.tags]),
+        (_ADD_MATCH, [match_params(m, now) for m in annotations.matches]),
     ]
 
 

@@ -1,5 +1,6 @@
-"""Fixtures for the store tests: `store`, one migrated Store per backend, and helpers that build
-test values (items, changes, states) with sensible defaults.
+"""Fixtures for the store tests: `store`, one migrated Store per backend (`unmigrated_store`, the
+same on an empty database), and helpers that build test values (items, changes, states, item
+annotations) with sensible defaults.
 
 A backend is one entry of BACKENDS: a function from a temporary directory to a store URL.
 The PostgreSQL backend will add an entry (skipping when no test database is configured).
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.models import Change, ChangeKind, Item, SourceState
+from bot.models import Change, ChangeKind, Item, ItemMatch, ItemTag, SourceState
 from bot.store import Store, open_store
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -27,14 +28,20 @@ BACKENDS: dict[str, Callable[[Path], str]] = {
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    """A migrated, empty store; closed after the test."""
+async def unmigrated_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A store on an empty database (schema version 0); closed after the test."""
     s = open_store(BACKENDS[request.param](tmp_path))
     try:
-        await s.migrate()
         yield s
     finally:
         await s.close()
+
+
+@pytest.fixture
+async def store(unmigrated_store: Store) -> Store:
+    """A migrated, empty store; closed after the test."""
+    await unmigrated_store.migrate()
+    return unmigrated_store
 
 
 def at(minutes: float) -> datetime:
@@ -81,3 +88,20 @@ def revised(item: Item, previous: Item) -> Change:
 
 def make_state(source_id: str = "ice", **kw: Any) -> SourceState:
     return SourceState(source_id=source_id, **kw)
+
+
+def tag(key: str, place_id: str = "us-ca", *, where: str = "text") -> ItemTag:
+    """A place tag of item `key`; the name and matched words follow the place id."""
+    name = place_id.removeprefix("us-").upper()
+    return ItemTag(item_key=key, place_id=place_id, name=name, matched=name, where=where)
+
+
+def match(item: Item, subscription_id: int, subscriber_id: int = 1, *reasons: str) -> ItemMatch:
+    """A match of this version of `item` (its key and content hash)."""
+    return ItemMatch(
+        item_key=item.key,
+        content_hash=item.content_hash,
+        subscription_id=subscription_id,
+        subscriber_id=subscriber_id,
+        reasons=reasons or (f"sub {subscription_id} ⊃ {item.key}",),
+    )
