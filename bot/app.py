@@ -24,11 +24,16 @@ from bot.ingest import schedule
 from bot.ingest.fetcher import Fetcher
 from bot.ingest.refresh import Refresher
 from bot.ingest.scheduler import Scheduler
+from bot.ingest.tagging import Annotator
 from bot.logs import event
 from bot.models import ChangeKind, RefreshReport, Source
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.web import health
+from subscriptions.gazetteer import load_gazetteer
+from subscriptions.query import Limits
+from subscriptions.service import SubscriptionService
+from subscriptions.terms import load_synonyms
 
 ALERTING = (ChangeKind.NEW, ChangeKind.REVISED)
 PRUNE_EVERY = 6 * 3600.0  # seconds between retention passes
@@ -47,6 +52,7 @@ class App:
     fetcher: Fetcher
     scheduler: Scheduler
     policy: schedule.PollPolicy
+    subscriptions: SubscriptionService
     clock: Callable[[], datetime] = utcnow
 
     async def close(self) -> None:
@@ -89,8 +95,12 @@ async def build(
         transport=transport,
     )
     policy = policy_from(settings)
+    chosen = sources if sources is not None else settings.effective_sources()
+    service = subscription_service(settings, store, chosen)
+    await service.load()
+    annotator = Annotator(service.gazetteer, service.match)
     refresher = Refresher(store=store, fetcher=fetcher, policy=policy, clock=clock,
-                          rand=random.random)
+                          rand=random.random, annotate=annotator.annotate)
     console = ConsoleChannel(out)
 
     async def deliver(source: Source, report: RefreshReport) -> None:
@@ -98,11 +108,28 @@ async def build(
             if change.kind in ALERTING:
                 await console.publish(source, change)
 
-    chosen = sources if sources is not None else settings.effective_sources()
     scheduler = Scheduler(chosen, refresher, concurrency=p.concurrency, clock=clock,
                           on_report=deliver)
     return App(settings=settings, sources=chosen, store=store, fetcher=fetcher,
-               scheduler=scheduler, policy=policy, clock=clock)
+               scheduler=scheduler, policy=policy, subscriptions=service, clock=clock)
+
+
+def source_names(sources: tuple[Source, ...]) -> dict[str, str]:
+    """Every valid from: value — source ids and agencies — with the name users see."""
+    names = {s.agency: s.agency.upper() if len(s.agency) <= 4 else s.agency.title()
+             for s in sources}
+    names.update({s.id: s.name or s.id for s in sources})
+    return names
+
+
+def subscription_service(
+    settings: Settings, store: Store, sources: tuple[Source, ...]
+) -> SubscriptionService:
+    sub = settings.subscriptions
+    limits = Limits(max_length=sub.max_query_length, max_terms=sub.max_terms,
+                    max_subscriptions=sub.max_subscriptions)
+    return SubscriptionService(store, load_gazetteer(), load_synonyms(sub.synonyms),
+                               limits=limits, sources=source_names(sources))
 
 
 async def run(app: App, stop: asyncio.Event) -> None:

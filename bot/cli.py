@@ -20,8 +20,10 @@ from pathlib import Path
 from bot import app as application
 from bot.errors import AlertbotError
 from bot.ingest import schedule
+from bot.ingest.tagging import document, place_tags
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings, redacted
+from subscriptions.query import QueryError
 
 DEFAULT_CONFIG = "config.toml"
 
@@ -40,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     poll.add_argument("--source", action="append", metavar="ID",
                       help="only this source (repeatable)")
     sub.add_parser("sources", help="table of sources: last success, next check, health")
+    match = sub.add_parser("match", help="preview which stored items a query would have "
+                           "matched, with reasons")
+    match.add_argument("query", help='e.g. \'detainer in:"Ventura County"\'')
+    match.add_argument("--limit", type=int, default=500, metavar="N",
+                       help="look at the N most recent items (default 500)")
     sub.add_parser("demo", help="offline demo of the whole pipeline on bundled captures")
     sub.add_parser("check-config", help="print the effective config, secrets redacted")
     sub.add_parser("migrate", help="apply pending database migrations")
@@ -140,5 +147,25 @@ def _when(dt: datetime | None) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%SZ") if dt else "-"
 
 
+async def _cmd_match(app: application.App, args: argparse.Namespace) -> int:
+    service = app.subscriptions
+    try:
+        query = service.parse(args.query)
+    except QueryError as exc:
+        print(f"alertbot: {exc}", file=sys.stderr)
+        if exc.position is not None:
+            print(f"  {args.query}\n  {' ' * exc.position}^", file=sys.stderr)
+        return 2
+    items = await app.store.recent_items(limit=args.limit)
+    docs = {i.key: (i, document(i, place_tags(i, service.gazetteer))) for i in items}
+    found = service.preview(args.query, (d for _, d in docs.values()))
+    print(f"{service.describe(query)}: {len(found)} of the {len(items)} most recent items")
+    for doc, match in found:
+        item = docs[doc.key][0]
+        print(f"\n{_when(item.published)}  {item.source_id}  {item.title}\n  {item.url}")
+        print("  because: " + "; ".join(r.detail for r in match.reasons))
+    return 0
+
+
 _COMMANDS = {"run": _cmd_run, "poll": _cmd_poll, "sources": _cmd_sources,
-             "migrate": _cmd_migrate}
+             "migrate": _cmd_migrate, "match": _cmd_match}

@@ -5,8 +5,8 @@ down, never kept in a global. A bad value raises `ConfigError` naming the key, t
 what is allowed. Secrets (tokens, passwords) may come from the environment and are redacted by
 `redacted()` for `alertbot check-config`.
 
-Must not import anything from the project except bot.models, bot.errors and bot.ingest.catalog
-(the built-in sources are data).
+Must not import anything from the project except bot.models, bot.errors, bot.ingest.catalog
+(the built-in sources are data) and the subscriptions gazetteer (to check jurisdictions).
 """
 
 from __future__ import annotations
@@ -232,7 +232,21 @@ def load_settings(path: str | Path | None, environ: Mapping[str, str]) -> Settin
     except ValidationError as exc:
         raise ConfigError(_explain(exc, path)) from None
     _check_disabled_ids(settings)
+    _check_jurisdictions(settings)
     return settings
+
+
+def _check_jurisdictions(settings: Settings) -> None:
+    """A source's jurisdiction must be a place the gazetteer knows: items fall back to it."""
+    from subscriptions.gazetteer import UnknownPlace, load_gazetteer
+
+    gazetteer = load_gazetteer()
+    for n, s in enumerate(settings.sources):
+        try:
+            gazetteer.resolve(s.jurisdiction)
+        except UnknownPlace as exc:
+            raise ConfigError(f"sources.{n}.jurisdiction = {s.jurisdiction!r}: {exc} "
+                              '(use "federal" or a state name)') from None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -59,6 +59,11 @@ def test_settings_are_frozen() -> None:
         ("[polling]\ndisabled_sources = [\"ice-breakng\"]\n",
          "unknown source id 'ice-breakng'; known ids:"),
         ("[polling\n", "not valid TOML"),
+        ("[[sources]]\nid = \"x\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n"
+         "jurisdiction = \"Califronia\"\n",
+         "sources.0.jurisdiction = 'Califronia': unknown place \"Califronia\" — did you mean"),
+        ("[subscriptions]\nsynonyms = [[\"detainer\"]]\n",
+         "each group needs two or more different terms"),
     ],
 )
 def test_bad_values_name_key_value_and_rule(tmp_path: Path, toml: str, expected: str) -> None:
