@@ -146,3 +146,19 @@ async def test_demo_shows_the_33179_release_a_revision_and_a_new_item(tmp_path: 
     assert "NEW · DHS press releases" in step3 and "WASHINGTON" in step3
     step4 = out.split("Step 4")[1]
     assert "NEW ·" not in step4 and "parsed" not in step4.replace("no parse", "")
+
+
+async def test_match_previews_stored_items_with_reasons(
+    local_server: LocalServer, tmp_path: Path
+) -> None:
+    local_server.serve_bytes("/ice", rss(A, B, C), RSS)
+    local_server.respond("/down", 503)
+    cfg = str(config(tmp_path, local_server))
+    await alertbot("--config", cfg, "poll", "--once", cwd=tmp_path)
+    code, out, _ = await alertbot("--config", cfg, "match", "33179 from:ice", cwd=tmp_path)
+    assert code == 0, out
+    assert "1 of the 3 most recent items" in out and "Release C 33,179" in out
+    assert 'because: "33179" in title; from ICE' in out
+    code, _, err = await alertbot("--config", cfg, "match", 'detainer "ICE hold', cwd=tmp_path)
+    assert code == 2 and "unclosed quote at 9" in err
+    assert err.splitlines()[-1] == "           ^"  # points at the quote
