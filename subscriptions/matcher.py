@@ -46,14 +46,9 @@ class _Entry:
     places: frozenset[str]  # place ids (in:), ORed
     place_names: dict[str, str]  # place id -> the name the user wrote
     sources: frozenset[str]  # from: values, ORed
-    labels: dict[int, str]  # pattern id -> the user's term it stands for
+    labels: dict[int, str]  # pattern id -> how a hit shows: '"ice hold" (as detainer)'
+    full: int = 0  # bitmask with one bit per required group
     subs: dict[int, int] = field(default_factory=dict)  # subscription id -> subscriber id
-
-
-@dataclass(frozen=True)
-class _Hit:
-    pattern: int
-    where: str  # "title" | "text"
 
 
 class Matcher:
@@ -104,6 +99,7 @@ class Matcher:
             qid=self._next_qid, groups=len(query.required), places=frozenset(place_ids),
             place_names=dict(zip(place_ids, query.places, strict=False)),
             sources=frozenset(s.lower() for s in query.sources), labels={},
+            full=(1 << len(query.required)) - 1,
         )
         for group, any_of in enumerate(query.required):
             for term in any_of.terms:
@@ -125,7 +121,7 @@ class Matcher:
                 self._pattern_tokens[pid] = alt
                 self._by_first[alt[0]].add(pid)
             self._refs[pid].add((entry.qid, group))
-            entry.labels.setdefault(pid, label)
+            entry.labels.setdefault(pid, _said(label, alt))
 
     def _drop_entry(self, signature: tuple, entry: _Entry) -> None:
         del self._entries[signature]
@@ -149,34 +145,41 @@ class Matcher:
 
     def match(self, doc: Document) -> list[Match]:
         hits = self._hits(doc)
-        satisfied: dict[int, set[int]] = defaultdict(set)
+        satisfied: dict[int, int] = defaultdict(int)  # qid -> bitmask of groups satisfied
         vetoed: set[int] = set()
-        for hit in hits:
-            for qid, group in self._refs[hit.pattern]:
-                (vetoed.add(qid) if group == EXCLUDE else satisfied[qid].add(group))
+        for pid in hits:
+            for qid, group in self._refs[pid]:
+                if group == EXCLUDE:
+                    vetoed.add(qid)
+                else:
+                    satisfied[qid] |= 1 << group
         within = self._doc_places(doc)
-        candidates = {q for q, groups in satisfied.items()
-                      if len(groups) == self._qid_entry[q].groups}
-        candidates |= {q for p in within for q in self._by_place.get(p, ())}
-        candidates |= {q for s in (doc.source_id, doc.agency) for q in self._by_source.get(s, ())}
+        candidates = {q for q, mask in satisfied.items() if mask == self._qid_entry[q].full}
+        candidates.update(q for p in within for q in self._by_place.get(p, ()))
+        for s in (doc.source_id, doc.agency):
+            candidates.update(self._by_source.get(s, ()))
+        shown: dict[tuple[str, str], Reason] = {}  # one Reason object per distinct text
         out: list[Match] = []
-        for qid in sorted(candidates - vetoed):
+        for qid in candidates - vetoed:
             entry = self._qid_entry[qid]
-            reasons = self._reasons(entry, doc, hits, within)
+            reasons = self._reasons(entry, doc, hits, within, shown)
             if reasons is not None:
-                out += [Match(sid, sub, reasons) for sid, sub in sorted(entry.subs.items())]
+                out += [Match(sid, sub, reasons) for sid, sub in entry.subs.items()]
         return out
 
-    def _hits(self, doc: Document) -> list[_Hit]:
-        found: dict[int, _Hit] = {}
+    def _hits(self, doc: Document) -> dict[int, str]:
+        """Pattern id -> where it first occurs ("title" or "text")."""
+        found: dict[int, str] = {}
         for where, text in (("title", doc.title), ("text", doc.text)):
             toks = tokens(text)
             for i, tok in enumerate(toks):
                 for pid in self._by_first.get(tok, ()):
+                    if pid in found:
+                        continue
                     pat = self._pattern_tokens[pid]
-                    if pid not in found and tuple(toks[i:i + len(pat)]) == pat:
-                        found[pid] = _Hit(pid, where)
-        return list(found.values())
+                    if len(pat) == 1 or tuple(toks[i:i + len(pat)]) == pat:
+                        found[pid] = where
+        return found
 
     def _doc_places(self, doc: Document) -> dict[str, str]:
         """Every place the document is within -> the tagged place that puts it there."""
@@ -189,32 +192,31 @@ class Matcher:
                 within.setdefault(pid, tag.name)
         return within
 
-    def _reasons(self, entry: _Entry, doc: Document, hits: list[_Hit],
-                 within: dict[str, str]) -> tuple[Reason, ...] | None:
-        reasons: list[Reason] = []
-        for hit in hits:  # a vetoed entry never gets here, so every label hit is a wanted term
-            if hit.pattern in entry.labels:
-                reasons.append(Reason("term", _term_reason(entry.labels[hit.pattern],
-                                                           self._pattern_tokens[hit.pattern],
-                                                           hit.where)))
+    def _reasons(self, entry: _Entry, doc: Document, hits: dict[int, str],
+                 within: dict[str, str], shown: dict[tuple[str, str], Reason],
+                 ) -> tuple[Reason, ...] | None:
+        found: list[tuple[str, str]] = []
         if entry.places:
             place = next((p for p in entry.places if p in within), None)
             if place is None:
                 return None
             tagged, asked = within[place], entry.place_names.get(place, self._place_name(place))
-            reasons.append(Reason("place", asked if tagged == asked else f"{tagged} ⊂ {asked}"))
+            found.append(("place", asked if tagged == asked else f"{tagged} ⊂ {asked}"))
         if entry.sources:
             if not entry.sources & {doc.source_id.lower(), doc.agency.lower()}:
                 return None
-            reasons.append(Reason("source", f"from {doc.agency.upper() or doc.source_id}"))
-        return tuple(reasons)
+            found.append(("source", f"from {doc.agency.upper() or doc.source_id}"))
+        # A vetoed entry never gets here, so every label that hit is a wanted term.
+        terms = [("term", f"{said} in {hits[pid]}") for pid, said in entry.labels.items()
+                 if pid in hits]
+        return tuple(shown.setdefault(r, Reason(*r)) for r in [*terms, *found])
 
 
-def _term_reason(label: str, pattern: tuple[str, ...], where: str) -> str:
-    said = " ".join(pattern)
+def _said(label: str, pattern: tuple[str, ...]) -> str:
+    """How a term hit is shown: '"detainer"', or '"ice hold" (as detainer)' via a synonym."""
     if tuple(tokens(label)) == pattern:
-        return f'"{label}" in {where}'
-    return f'"{said}" (as {label}) in {where}'
+        return f'"{label}"'
+    return f'"{" ".join(pattern)}" (as {label})'
 
 
 def _signature(query: Query, place_ids: tuple[str, ...]) -> tuple:
