@@ -14,11 +14,14 @@ Semantics (what a user's query means against a document):
 - A query without terms matches every document of its places / sources.
 
 Cost: matching one document never loops over the subscriptions. Distinct queries are indexed
-once (a thousand people asking for "detainer in:California" are one entry); every term
-alternative is a token pattern in an inverted index keyed by its first token, so a document
-costs one dict lookup per token plus the patterns that start there. Place-only and source-only
-queries are indexed by place id and by source. Adding or removing a subscription touches only
-its own patterns: nothing is rebuilt.
+once (a thousand people asking for "detainer in:California" are one entry). Every term
+alternative is a token pattern, found in the document through a dict keyed by its first
+token. A query is posted under the patterns of ONE of its groups (its pivot: the least-posted
+when it was added) and under its in: places, so a document only looks at queries whose pivot
+term occurs in it and whose places contain it; the other groups and the exclusions are then
+checked against the document's hits. Place-only and source-only queries are indexed by place
+and by source. Adding or removing a subscription touches only its own postings: nothing is
+rebuilt.
 
 Must not import bot.
 """
@@ -30,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from subscriptions.models import Document, Match, Reason
-from subscriptions.query import Query
+from subscriptions.query import Query, Term
 from subscriptions.terms import Synonyms, tokens
 
 Containers = Callable[[str], Iterable[str]]  # place id -> ids of every place containing it
@@ -42,13 +45,22 @@ class _Entry:
     """One distinct query and the subscriptions that asked it."""
 
     qid: int
-    groups: int  # number of required OR-groups
+    groups: tuple[frozenset[int], ...]  # per required OR-group: its pattern ids
+    excluded: frozenset[int]  # pattern ids that veto
     places: frozenset[str]  # place ids (in:), ORed
     place_names: dict[str, str]  # place id -> the name the user wrote
     sources: frozenset[str]  # from: values, ORed
     labels: dict[int, str]  # pattern id -> how a hit shows: '"ice hold" (as detainer)'
-    full: int = 0  # bitmask with one bit per required group
+    pivot: frozenset[int] = frozenset()  # the group whose patterns post this entry
     subs: dict[int, int] = field(default_factory=dict)  # subscription id -> subscriber id
+
+
+@dataclass(frozen=True)
+class QueryMatch:
+    """A distinct query that wants the document: everyone who asked it, and why."""
+
+    subscriptions: tuple[tuple[int, int], ...]  # (subscription id, subscriber id)
+    reasons: tuple[Reason, ...]
 
 
 class Matcher:
@@ -59,14 +71,16 @@ class Matcher:
         self._place_name = place_name
         self._entries: dict[tuple, _Entry] = {}  # signature -> entry
         self._by_sub: dict[int, tuple] = {}  # subscription id -> signature
-        self._patterns: dict[tuple[str, ...], int] = {}
-        self._pattern_tokens: dict[int, tuple[str, ...]] = {}
-        self._by_first: dict[str, set[int]] = defaultdict(set)
-        self._refs: dict[int, set[tuple[int, int]]] = defaultdict(set)  # pattern -> (qid, group)
         self._qid_entry: dict[int, _Entry] = {}
+        self._patterns: dict[tuple[str, ...], int] = {}  # token sequence -> pattern id
+        self._pattern_tokens: dict[int, tuple[str, ...]] = {}
+        self._users: dict[int, int] = defaultdict(int)  # pattern id -> entries using it
+        self._by_first: dict[str, set[int]] = defaultdict(set)
+        # pattern id -> place id (None: no in:) -> qids whose pivot group has the pattern
+        self._post: dict[int, dict[str | None, set[int]]] = {}
         self._by_place: dict[str, set[int]] = defaultdict(set)  # term-less queries by place
         self._by_source: dict[str, set[int]] = defaultdict(set)  # term-less, place-less
-        self._next_qid = 0
+        self._next_qid = self._next_pid = 0
 
     def __len__(self) -> int:
         return len(self._by_sub)
@@ -95,42 +109,69 @@ class Matcher:
 
     def _new_entry(self, signature: tuple, query: Query, place_ids: tuple[str, ...]) -> _Entry:
         self._next_qid += 1
+        labels: dict[int, str] = {}
+        groups = tuple(frozenset(pid for t in g.terms for pid in self._patterns_of(t, labels))
+                       for g in query.required)
+        excluded = frozenset(pid for t in query.excluded for pid in self._patterns_of(t, {}))
         entry = _Entry(
-            qid=self._next_qid, groups=len(query.required), places=frozenset(place_ids),
+            qid=self._next_qid, groups=groups, excluded=excluded, places=frozenset(place_ids),
             place_names=dict(zip(place_ids, query.places, strict=False)),
-            sources=frozenset(s.lower() for s in query.sources), labels={},
-            full=(1 << len(query.required)) - 1,
+            sources=frozenset(s.lower() for s in query.sources), labels=labels,
         )
-        for group, any_of in enumerate(query.required):
-            for term in any_of.terms:
-                self._index_term(entry, term.text, term.tokens, group)
-        for term in query.excluded:
-            self._index_term(entry, term.text, term.tokens, EXCLUDE)
-        if not query.required:
+        for pid in {*labels, *excluded}:
+            self._users[pid] += 1
+        if groups:
+            # Post the entry under ONE group only and verify the others on a hit, so a
+            # common word costs nothing for the queries that also need a rarer one. The
+            # pivot is the group likely to occur least: fewest alternatives, then the
+            # longest shortest pattern (long words and phrases are rarer), then the least
+            # posted so far.
+            entry.pivot = min(groups, key=self._rarity)
+            for pid in entry.pivot:
+                for key in place_ids or (None,):
+                    self._post.setdefault(pid, {}).setdefault(key, set()).add(entry.qid)
+        else:
             for key in place_ids or entry.sources:
                 (self._by_place if place_ids else self._by_source)[key].add(entry.qid)
         self._entries[signature] = entry
         self._qid_entry[entry.qid] = entry
         return entry
 
-    def _index_term(self, entry: _Entry, label: str, toks: tuple[str, ...], group: int) -> None:
-        for alt in self._synonyms.alternatives(toks):
+    def _patterns_of(self, term: Term, labels: dict[int, str]) -> list[int]:
+        """The pattern ids of a term and its synonyms, created as needed."""
+        out = []
+        for alt in self._synonyms.alternatives(term.tokens):
             pid = self._patterns.get(alt)
             if pid is None:
-                pid = self._patterns[alt] = len(self._pattern_tokens) + 1
+                self._next_pid += 1
+                pid = self._patterns[alt] = self._next_pid
                 self._pattern_tokens[pid] = alt
                 self._by_first[alt[0]].add(pid)
-            self._refs[pid].add((entry.qid, group))
-            entry.labels.setdefault(pid, _said(label, alt))
+            labels.setdefault(pid, _said(term.text, alt))
+            out.append(pid)
+        return out
+
+    def _rarity(self, group: frozenset[int]) -> tuple[int, int, int]:
+        shortest = min(len(" ".join(self._pattern_tokens[p])) for p in group)
+        return len(group), -shortest, sum(self._posted(p) for p in group)
+
+    def _posted(self, pid: int) -> int:
+        return sum(len(qids) for qids in self._post.get(pid, {}).values())
 
     def _drop_entry(self, signature: tuple, entry: _Entry) -> None:
         del self._entries[signature]
         del self._qid_entry[entry.qid]
-        for pid in entry.labels:
-            refs = self._refs[pid]
-            refs -= {r for r in refs if r[0] == entry.qid}
-            if not refs:  # last user of this pattern: forget it
-                del self._refs[pid]
+        for pid in entry.pivot:
+            for key in entry.places or (None,):
+                self._post[pid][key].discard(entry.qid)
+                if not self._post[pid][key]:
+                    del self._post[pid][key]
+            if not self._post[pid]:
+                del self._post[pid]
+        for pid in {*entry.labels, *entry.excluded}:
+            self._users[pid] -= 1
+            if not self._users[pid]:  # last user of this pattern: forget it
+                del self._users[pid]
                 toks = self._pattern_tokens.pop(pid)
                 del self._patterns[toks]
                 self._by_first[toks[0]].discard(pid)
@@ -144,27 +185,35 @@ class Matcher:
     # --- matching ---------------------------------------------------------------------------
 
     def match(self, doc: Document) -> list[Match]:
+        """One Match per subscription that wants the document."""
+        return [Match(sid, sub, qm.reasons)
+                for qm in self.match_queries(doc) for sid, sub in qm.subscriptions]
+
+    def match_queries(self, doc: Document) -> list[QueryMatch]:
+        """One QueryMatch per distinct query that wants the document: the index's work,
+        independent of how many people share a query."""
         hits = self._hits(doc)
-        satisfied: dict[int, int] = defaultdict(int)  # qid -> bitmask of groups satisfied
-        vetoed: set[int] = set()
-        for pid in hits:
-            for qid, group in self._refs[pid]:
-                if group == EXCLUDE:
-                    vetoed.add(qid)
-                else:
-                    satisfied[qid] |= 1 << group
         within = self._doc_places(doc)
-        candidates = {q for q, mask in satisfied.items() if mask == self._qid_entry[q].full}
-        candidates.update(q for p in within for q in self._by_place.get(p, ()))
+        keys: list[str | None] = [None, *within]
+        candidates: set[int] = set()
+        for pid in hits:
+            posted = self._post.get(pid)
+            if posted:
+                for key in keys:
+                    candidates.update(posted.get(key, ()))
+        for p in within:
+            candidates.update(self._by_place.get(p, ()))
         for s in (doc.source_id, doc.agency):
             candidates.update(self._by_source.get(s, ()))
         shown: dict[tuple[str, str], Reason] = {}  # one Reason object per distinct text
-        out: list[Match] = []
-        for qid in candidates - vetoed:
+        out = []
+        for qid in candidates:
             entry = self._qid_entry[qid]
-            reasons = self._reasons(entry, doc, hits, within, shown)
-            if reasons is not None:
-                out += [Match(sid, sub, reasons) for sid, sub in entry.subs.items()]
+            if entry.excluded.isdisjoint(hits) and all(not g.isdisjoint(hits)
+                                                       for g in entry.groups):
+                reasons = self._reasons(entry, doc, hits, within, shown)
+                if reasons is not None:
+                    out.append(QueryMatch(tuple(entry.subs.items()), reasons))
         return out
 
     def _hits(self, doc: Document) -> dict[int, str]:

@@ -85,6 +85,7 @@ def fold(word: str) -> str:
 
 
 # --- tokenisation -------------------------------------------------------------------------
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # Curly and modifier apostrophes become "'" (curly double quotes split words anyway).
 _APOSTROPHES = re.compile("[\u2018\u2019\u201b\u02bc\u2032]")
 # 33,179 and 1,234,567 lose their commas; "1,2" and "2019,2020" are lists, not numbers.
@@ -102,12 +103,15 @@ _TOKEN = re.compile(r"\d+(?:\.\d+)+|\w+")
 
 def _plain(text: str) -> str:
     """Lower-case, compatibility-decomposed text without accents (é -> e, ﬁ -> fi, ß -> ss)."""
-    if text.isascii():
-        return text.lower()
+    if not text.isascii():  # only the non-ASCII runs: per-character Python is slow
+        text = _NON_ASCII.sub(_plain_run, text)
+    return text.lower()
+
+
+def _plain_run(match: re.Match[str]) -> str:
     # Decompose again after casefold, which can return precomposed letters.
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return _APOSTROPHES.sub("'", text)
+    run = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", match.group()).casefold())
+    return _APOSTROPHES.sub("'", "".join(c for c in run if not unicodedata.combining(c)))
 
 
 def _unseparated(match: re.Match[str]) -> str:
