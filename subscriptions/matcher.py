@@ -29,8 +29,9 @@ Must not import bot.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from subscriptions.models import Document, Match, Reason
 from subscriptions.query import Query, Term
@@ -59,7 +60,10 @@ class _Entry:
 class QueryMatch:
     """A distinct query that wants the document: everyone who asked it, and why."""
 
-    subscriptions: tuple[tuple[int, int], ...]  # (subscription id, subscriber id)
+    # subscription id -> subscriber id. A live read-only view (copying the list of a query
+    # twenty thousand people share would cost more than the whole match): read it before
+    # the index changes again.
+    subscriptions: Mapping[int, int]
     reasons: tuple[Reason, ...]
 
 
@@ -187,7 +191,7 @@ class Matcher:
     def match(self, doc: Document) -> list[Match]:
         """One Match per subscription that wants the document."""
         return [Match(sid, sub, qm.reasons)
-                for qm in self.match_queries(doc) for sid, sub in qm.subscriptions]
+                for qm in self.match_queries(doc) for sid, sub in qm.subscriptions.items()]
 
     def match_queries(self, doc: Document) -> list[QueryMatch]:
         """One QueryMatch per distinct query that wants the document: the index's work,
@@ -206,14 +210,17 @@ class Matcher:
         for s in (doc.source_id, doc.agency):
             candidates.update(self._by_source.get(s, ()))
         shown: dict[tuple[str, str], Reason] = {}  # one Reason object per distinct text
+        origin = {doc.source_id.lower(), doc.agency.lower()}
         out = []
         for qid in candidates:
             entry = self._qid_entry[qid]
+            if entry.sources and entry.sources.isdisjoint(origin):
+                continue
             if entry.excluded.isdisjoint(hits) and all(not g.isdisjoint(hits)
                                                        for g in entry.groups):
                 reasons = self._reasons(entry, doc, hits, within, shown)
                 if reasons is not None:
-                    out.append(QueryMatch(tuple(entry.subs.items()), reasons))
+                    out.append(QueryMatch(MappingProxyType(entry.subs), reasons))
         return out
 
     def _hits(self, doc: Document) -> dict[int, str]:
@@ -251,9 +258,7 @@ class Matcher:
                 return None
             tagged, asked = within[place], entry.place_names.get(place, self._place_name(place))
             found.append(("place", asked if tagged == asked else f"{tagged} ⊂ {asked}"))
-        if entry.sources:
-            if not entry.sources & {doc.source_id.lower(), doc.agency.lower()}:
-                return None
+        if entry.sources:  # match_queries checked that one fits
             found.append(("source", f"from {doc.agency.upper() or doc.source_id}"))
         # A vetoed entry never gets here, so every label that hit is a wanted term.
         terms = [("term", f"{said} in {hits[pid]}") for pid, said in entry.labels.items()
