@@ -237,3 +237,39 @@ class Annotations:
 
     tags: tuple[ItemTag, ...] = ()
     matches: tuple[ItemMatch, ...] = ()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A grounded summary: every number, name and quotation in `text` is in the source."""
+
+    headline: str
+    text: str  # at most ~600 characters
+    key_facts: tuple[str, ...] = ()  # figures, names, places kept from the source
+    method: str = "extractive"  # "extractive" | "llm" | "lead"
+
+
+@dataclass(frozen=True)
+class StoryLink:
+    """One item's place in a developing story."""
+
+    story_id: str
+    item_key: str
+    role: str  # "first" | "development" | "duplicate" | "response"
+    score: float = 1.0  # similarity to the story when it joined (1.0 for "first")
+    responds_to: str | None = None  # item key this one answers (role "response")
+    lag_seconds: float | None = None  # time since the item it answers
+
+
+@dataclass(frozen=True)
+class Story:
+    """A developing story: a title and the timeline of its items (oldest first)."""
+
+    id: str  # stable: derived from the first item's key
+    title: str
+    item_keys: tuple[str, ...]
+    created: datetime
+    updated: datetime  # when an item last joined
+    sources: tuple[str, ...] = ()
+    agencies: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()  # place names from the items' tags
