@@ -231,12 +231,6 @@ class ItemMatch:
     reasons: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Annotations:
-    """What the refresh learnt about its NEW and REVISED items before storing them."""
-
-    tags: tuple[ItemTag, ...] = ()
-    matches: tuple[ItemMatch, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -273,3 +267,14 @@ class Story:
     sources: tuple[str, ...] = ()
     agencies: tuple[str, ...] = ()
     places: tuple[str, ...] = ()  # place names from the items' tags
+
+
+@dataclass(frozen=True)
+class Annotations:
+    """What the refresh learnt about its NEW and REVISED items before storing them: places,
+    who wants them, and the stories they join (with those stories' new heads)."""
+
+    tags: tuple[ItemTag, ...] = ()
+    matches: tuple[ItemMatch, ...] = ()
+    links: tuple[StoryLink, ...] = ()
+    stories: tuple[Story, ...] = ()
