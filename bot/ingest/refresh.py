@@ -16,6 +16,7 @@ Must not import bot.channels or bot.delivery.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -41,6 +42,7 @@ from bot.models import (
     SourceState,
 )
 from bot.store import Store
+from bot.stories.tracker import StoryTracker
 
 log = logging.getLogger("alertbot.refresh")
 Annotate = Callable[[Source, Sequence[Change]], Annotations]
@@ -55,6 +57,7 @@ class Refresher:
     clock: Callable[[], datetime]
     rand: Callable[[], float]
     annotate: Annotate | None = None  # tags and matches for NEW/REVISED items
+    stories: StoryTracker | None = None  # developing stories the NEW items join
 
     async def refresh(self, source: Source) -> RefreshReport:
         now = self.clock()
@@ -77,10 +80,19 @@ class Refresher:
         if source.full_text:
             changes = await self._enrich(changes)
         notes = self.annotate(source, changes) if self.annotate else Annotations()
-        return await self._finish(
-            source, prev, result, now, changes=tuple(changes), parsed=True, ttl=parsed.ttl,
-            warning="; ".join(parsed.warnings), annotations=notes,
-        )
+        finish = functools.partial(
+            self._finish, source, prev, result, now, changes=tuple(changes), parsed=True,
+            ttl=parsed.ttl, warning="; ".join(parsed.warnings))
+        if self.stories is None:
+            return await finish(annotations=notes)
+        async with self.stories.lock:  # propose + record + learn, one refresh at a time
+            new = [c.item for c in changes if c.kind is ChangeKind.NEW]
+            feats, links, heads = self.stories.propose(new, now)
+            report = await finish(annotations=replace(notes, links=tuple(links),
+                                                      stories=tuple(heads)))
+            recorded = {c.item.key for c in report.of_kind(ChangeKind.NEW)}
+            self.stories.commit(feats, links, recorded, now)
+            return report
 
     async def _parse(self, source: Source, first: FetchResult) -> ParsedFeed:
         """Parse off the event loop; an HTML listing may span several pages."""

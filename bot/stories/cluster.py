@@ -45,7 +45,7 @@ ice dhs immigration customs enforcement homeland security investigation investig
 ero removal operations department u s us united states federal agent agents officer officers
 official officials criminal illegal alien aliens announce announced release released press
 statement secretary director acting
-""".split())
+""".split())  # noqa: SIM905 — a word list reads best as words
 _YEAR = re.compile(r"^(19|20)\d\d$")
 
 
@@ -67,6 +67,8 @@ class Features:
     title: str
     published: datetime | None
     agency: str
+    jurisdiction: str
+    text: str  # kept for the response check and what-is-new, which read the words
     words: frozenset[str]  # content words of title + lead
     title_words: frozenset[str]
     shingles: frozenset[tuple[str, ...]]  # word 3-grams of title + text
@@ -88,7 +90,8 @@ def features(item: Item, lead_words: int = 250) -> Features:
     title_toks = tokens(item.title)
     return Features(
         key=item.key, title=item.title, published=item.published, agency=item.agency,
-        words=_content(toks[:lead_words]), title_words=_content(title_toks),
+        jurisdiction=item.jurisdiction, text=item.text, words=_content(toks[:lead_words]),
+        title_words=_content(title_toks),
         shingles=frozenset(zip(toks, toks[1:], toks[2:], strict=False)),
         figures=frozenset(n for f in figures(f"{item.title} {item.text}")
                           if len(n := norm_figure(f)) >= 3 and not _YEAR.match(n)),
