@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.models import Item, Story, StoryLink
 from bot.stories.cluster import ClusterPolicy, Features, OpenStory, assign, features
 from bot.stories.cluster import open_stories_after as advance
+from bot.stories.members import StoryMember
+from bot.stories.responses import find_response
 
 
 class StoryTracker:
@@ -50,6 +53,8 @@ class StoryTracker:
         feats = [features(i) for i in items]
         links = assign(feats, self._open, now, self.policy)
         after = {s.id: s for s in advance(self._open, feats, links, now, self.policy)}
+        links = [_as_response(f, lk, after.get(lk.story_id)) for f, lk in zip(feats, links,
+                                                                               strict=True)]
         heads = {lk.story_id: _head(after[lk.story_id]) for lk in links if lk.story_id in after}
         return feats, links, list(heads.values())
 
@@ -59,6 +64,24 @@ class StoryTracker:
         kept = [(f, lk) for f, lk in zip(feats, links, strict=True) if f.key in recorded]
         self._open = advance(self._open, [f for f, _ in kept], [lk for _, lk in kept], now,
                              self.policy)
+
+
+def _member(f: Features) -> StoryMember:
+    return StoryMember(item_key=f.key, agency=f.agency, jurisdiction=f.jurisdiction,
+                       published=f.published, title=f.title, text=f.text)
+
+
+def _as_response(item: Features, link: StoryLink, story: OpenStory | None) -> StoryLink:
+    """A development that answers an earlier member from the other side (California on a
+    DHS release, or DHS on a Governor's statement) is marked as a response, with its lag."""
+    if link.role != "development" or story is None:
+        return link
+    earlier = [_member(m) for m in story.members if m.key != item.key]
+    answer = find_response(_member(item), earlier)
+    if answer is None:
+        return link
+    return replace(link, role="response", responds_to=answer.responds_to,
+                   lag_seconds=answer.lag_seconds)
 
 
 def _head(story: OpenStory) -> Story:
