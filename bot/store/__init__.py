@@ -26,6 +26,8 @@ from bot.models import (
     KnownItem,
     Revision,
     SourceState,
+    Story,
+    StoryLink,
 )
 from subscriptions.store import SubscriptionStore
 
@@ -76,9 +78,16 @@ class Store(SubscriptionStore, Protocol):
 
         Annotations: the places (`tags`) of a key recorded NEW or REVISED replace any it had;
         the `matches` of exactly the versions (key + content hash) recorded NEW or REVISED
-        are added (a version's match is stored once, however often it is recorded). The rest
-        is dropped: what came back SEEN was annotated by whoever recorded it. ValueError,
-        before anything is written, for a tag or match of a key or version no change carries.
+        are added (a version's match is stored once, however often it is recorded). An item
+        recorded NEW joins the story its `links` entry names, at the end of its timeline, in
+        the order of `links`; that story's head (`stories`, by id) is inserted, or updates
+        the stored story's title and `updated` (never `created`). A story linked without a
+        head must exist; its `updated` becomes `now`. A REVISED item keeps its story, and an
+        item already in a story stays where it is. The rest is dropped: what came back SEEN
+        was annotated by whoever recorded it. ValueError, before anything is written, for a
+        tag, link or match of a key or version no change carries, two links of one key, a
+        role not in "first", "development", "duplicate", "response", two heads of one story,
+        or a link to a story that is new (or starts with it: "first") and has no head.
         """
 
     async def item(self, key: str) -> Item | None: ...
@@ -100,7 +109,24 @@ class Store(SubscriptionStore, Protocol):
 
     async def prune(self, before: datetime) -> int:
         """Move items last seen before `before` to tombstones (their key and content hashes
-        stay known so they never come back as new). Return how many were pruned."""
+        stay known so they never come back as new). Return how many were pruned. Their
+        places in stories stay."""
+
+    # --- developing stories (written by record_refresh) -----------------------------------
+    async def stories(self, limit: int = 20, updated_since: datetime | None = None) -> list[Story]:
+        """Most recently updated first (then by id), at most `limit`; with `updated_since`,
+        only those updated at or after it. Each story comes whole: `item_keys` in timeline
+        order (pruned items included), `sources` and `agencies` of its stored items and
+        `places` (names of their tags), each distinct, in order of first appearance."""
+
+    async def story(self, story_id: str) -> Story | None:
+        """One story, whole as `stories` gives them."""
+
+    async def story_links(self, story_id: str) -> list[StoryLink]:
+        """How each item joined the story, in timeline order."""
+
+    async def story_of(self, item_key: str) -> StoryLink | None:
+        """The story an item belongs to (it belongs to one at most)."""
 
 
 def open_store(url: str) -> Store:

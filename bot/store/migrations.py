@@ -7,7 +7,8 @@ Rules (the same as Miniflux's internal/database/migrations.go):
 - Every migration carries SQL for "sqlite" and "postgresql", so the PostgreSQL backend can be
   added later without touching the history.
 
-Portable types only: TEXT, INTEGER/BIGINT. TEXT primary keys say NOT NULL because SQLite,
+Portable types only: TEXT, INTEGER/BIGINT, and floats spelled per dialect (REAL in SQLite,
+DOUBLE PRECISION in PostgreSQL: both 8 bytes). TEXT primary keys say NOT NULL because SQLite,
 unlike PostgreSQL, lets a NULL into one otherwise. Booleans are INTEGER 0/1 (one row mapping serves
 both backends). Timestamps are TEXT in one fixed-width ISO-8601 UTC form,
 `YYYY-MM-DDTHH:MM:SS.ffffffZ` (see `bot.store.rows.to_db_time`), chosen over epoch numbers
@@ -167,6 +168,35 @@ _V2 = (
 )
 
 
+# The third schema: developing stories. A story's head (title, times) and the timeline of its
+# items, one row per item: item_key is the primary key because an item belongs to one story.
+# `position` numbers a story's items 1, 2, ... in the order they joined; unique per story.
+# No foreign key from story_items.item_key to items: a pruned item keeps its place in the story
+# (the timeline and its numbering stay whole; readers find no item for that key).
+# Floats are spelled {real} (see the module doc).
+_V3 = (
+    """CREATE TABLE stories (
+        id TEXT NOT NULL PRIMARY KEY,
+        title TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL
+    )""",
+    "CREATE INDEX stories_updated_idx ON stories (updated)",
+    """CREATE TABLE story_items (
+        item_key TEXT NOT NULL PRIMARY KEY,
+        story_id TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+        role TEXT NOT NULL
+            CHECK (role IN ('first', 'development', 'duplicate', 'response')),
+        score {real} NOT NULL DEFAULT 1.0,
+        responds_to TEXT,
+        lag_seconds {real},
+        added_at TEXT NOT NULL,
+        position INTEGER NOT NULL CHECK (position >= 1)
+    )""",
+    "CREATE UNIQUE INDEX story_items_story_id_idx ON story_items (story_id, position)",
+)
+
+
 def _dialect(statements: tuple[str, ...], **spellings: str) -> tuple[str, ...]:
     """Fill the {placeholders} a migration leaves to each dialect."""
     out = []
@@ -189,6 +219,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="subscribers, subscriptions, mutes, item tags, item matches",
         sqlite=_dialect(_V2, serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
         postgresql=_dialect(_V2, serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+    ),
+    Migration(
+        version=3,
+        description="stories, story items",
+        sqlite=_dialect(_V3, real="REAL"),
+        postgresql=_dialect(_V3, real="DOUBLE PRECISION"),
     ),
 )
 

@@ -12,19 +12,24 @@ name (None for a tombstone; absent when the key is unknown):
 Revisions are applied before inserts, as the backends run them, and a key repeated in one
 batch sees the effect of its earlier changes.
 
-Annotations (places, matches) are stored only with what is recorded NEW or REVISED: see
-`annotated`. `check_annotations` refuses, before any write, annotations of nothing carried.
+Annotations (places, matches) are stored only with what is recorded NEW or REVISED, story
+links (and the heads of the stories they join) only with what is recorded NEW: see `annotated`.
+An item joins a story once, when it is new; a revision keeps the item in its story.
+`check_annotations` refuses, before BEGIN, annotations of nothing carried and links that cannot
+be right whatever is stored; `check_story_heads`, once the transaction has read which stories
+exist but before any write, refuses a link to a story that neither exists nor comes with a head.
 
 Pure: no I/O. Must not import bot.ingest, bot.channels or bot.delivery.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
-from bot.models import Annotations, Change, ChangeKind
+from bot.models import Annotations, Change, ChangeKind, StoryLink
 
 TOMBSTONE = None
+ROLES = frozenset({"first", "development", "duplicate", "response"})
 
 
 def recorded(changes: Sequence[Change], stored: Mapping[str, str | None]) -> tuple[Change, ...]:
@@ -48,9 +53,10 @@ def recorded(changes: Sequence[Change], stored: Mapping[str, str | None]) -> tup
 
 
 def check_annotations(changes: Sequence[Change], annotations: Annotations) -> None:
-    """ValueError when an annotation is about something the refresh does not carry: a tag of
-    a key no change names, a match of a version (key + content hash) no change holds. Such a
-    row could only come from a caller's bug, and dropping it quietly would lose an alert."""
+    """ValueError when an annotation is about something the refresh does not carry: a tag or
+    a story link of a key no change names, a match of a version (key + content hash) no change
+    holds; or when story links contradict each other (`_check_links`). Such a row could only
+    come from a caller's bug, and dropping it quietly would lose an alert or a story."""
     versions = {(c.item.key, c.item.content_hash) for c in changes}
     keys = {key for key, _ in versions}
     for tag in annotations.tags:
@@ -64,18 +70,64 @@ def check_annotations(changes: Sequence[Change], annotations: Annotations) -> No
                 f"match of subscription {match.subscription_id} with item {match.item_key!r} "
                 f"version {match.content_hash[:12]!r}: no change carries that version"
             )
+    _check_links(keys, annotations)
+
+
+def _check_links(keys: Collection[str], annotations: Annotations) -> None:
+    """A link of a key no change names; two links of one key (which story?); a role the
+    schema refuses; two heads of one story; a "first" link (it starts a story) with no head."""
+    heads = [story.id for story in annotations.stories]
+    if len(set(heads)) != len(heads):
+        raise ValueError(f"two heads of one story among {sorted(heads)!r}")
+    linked: set[str] = set()
+    for link in annotations.links:
+        if link.item_key not in keys:
+            raise ValueError(f"{_name(link)}: no change carries that key")
+        if link.item_key in linked:
+            raise ValueError(f"{_name(link)}: the item has another link: it joins one story")
+        if link.role not in ROLES:
+            raise ValueError(f"{_name(link)}: role {link.role!r} is not one of {sorted(ROLES)}")
+        if link.role == "first" and link.story_id not in heads:
+            raise ValueError(f"{_name(link)}: it starts the story, whose head is missing")
+        linked.add(link.item_key)
 
 
 def annotated(changes: Sequence[Change], annotations: Annotations) -> Annotations:
     """The annotations to store with `changes` as recorded: tags of the keys recorded NEW or
-    REVISED, and matches of exactly the versions recorded so. A NEW that another source
-    stored first comes back as SEEN: the winner recorded that release's matches."""
+    REVISED, matches of exactly the versions recorded so, links of the keys recorded NEW and
+    the heads of the stories those links join. A NEW that another source stored first comes
+    back as SEEN: the winner recorded that release's matches and its place in a story."""
     versions = {(c.item.key, c.item.content_hash) for c in changes if c.kind in _ANNOTATED}
     keys = {key for key, _ in versions}
+    new = {c.item.key for c in changes if c.kind is ChangeKind.NEW}
+    links = tuple(link for link in annotations.links if link.item_key in new)
+    joined = {link.story_id for link in links}
     return Annotations(
         tags=tuple(t for t in annotations.tags if t.item_key in keys),
         matches=tuple(m for m in annotations.matches if (m.item_key, m.content_hash) in versions),
+        links=links,
+        stories=tuple(s for s in annotations.stories if s.id in joined),
     )
+
+
+def headless(annotations: Annotations) -> list[str]:
+    """Ids of the stories `annotations` link items to without giving their head: they must
+    exist already (see `check_story_heads`)."""
+    heads = {story.id for story in annotations.stories}
+    return list(dict.fromkeys(lk.story_id for lk in annotations.links if lk.story_id not in heads))
+
+
+def check_story_heads(annotations: Annotations, stored: Collection[str]) -> None:
+    """ValueError for a link (of what is recorded) to a story that is neither among `stored`
+    (the `headless` ids that exist) nor given a head: there is no title to start it with."""
+    for story_id in headless(annotations):
+        if story_id not in stored:
+            link = next(lk for lk in annotations.links if lk.story_id == story_id)
+            raise ValueError(f"{_name(link)}: a new story, and its head is missing")
+
+
+def _name(link: StoryLink) -> str:
+    return f"link of item {link.item_key!r} to story {link.story_id!r}"
 
 
 _ANNOTATED = (ChangeKind.NEW, ChangeKind.REVISED)

@@ -1,9 +1,10 @@
 """SQLiteStore: the embedded `Store` on aiosqlite.
 
-Built in three layers: `sqlite_base.SQLiteBase` holds the one connection (WAL) and the
-transactions (one short `BEGIN IMMEDIATE` per write, rolled back on any error or cancel, sqlite3
-errors leaving as `StoreError`); `sqlite_subs.SQLiteSubscriptions` adds the subscription store;
-this module adds the schema, the sources' fetch state and the items with their annotations.
+Built in layers: `sqlite_base.SQLiteBase` holds the one connection (WAL) and the transactions
+(one short `BEGIN IMMEDIATE` per write, rolled back on any error or cancel, sqlite3 errors
+leaving as `StoreError`); `sqlite_subs.SQLiteSubscriptions` adds the subscription store and
+`sqlite_stories.SQLiteStories` the reading of developing stories; this module adds the schema,
+the sources' fetch state and the items with their annotations (story links included).
 
 Must not import bot.ingest, bot.channels or bot.delivery.
 """
@@ -39,10 +40,12 @@ from bot.store.rows import (
     to_db_time,
 )
 from bot.store.sqlite_base import CHUNK, log, marks
+from bot.store.sqlite_stories import SQLiteStories
 from bot.store.sqlite_subs import SQLiteSubscriptions
+from bot.store.story_rows import story_params
 
 
-class SQLiteStore(SQLiteSubscriptions):
+class SQLiteStore(SQLiteSubscriptions, SQLiteStories):
     # --- schema ---------------------------------------------------------------------------
     async def schema_version(self) -> int:
         async with self._tx("read the schema version", write=False) as db:
@@ -102,12 +105,15 @@ class SQLiteStore(SQLiteSubscriptions):
         # Bad values fail before BEGIN.
         when, params = to_db_time(now), state_params(state)
         check_annotations(changes, annotations)
+        heads = {story.id: story_params(story) for story in annotations.stories}
         async with self._tx(f"record refresh of source {state.source_id}") as db:
             stored = await _stored(db, list(dict.fromkeys(c.item.key for c in changes)))
             written = recorded(changes, stored)
             kept = annotated(written, annotations)
+            joins = await self._stories_plan(db, kept, heads, when)  # reads; may refuse
             plan = sql.refresh_plan(state.source_id, written, when)
             plan += sql.annotation_plan(written, kept, when)  # after the items they refer to
+            plan += joins  # after the items, like the annotations
             for statement, rows in plan:
                 if rows:
                     await db.executemany(statement, rows)

@@ -1,7 +1,8 @@
-"""The SQL SQLiteStore runs (SQLite dialect), and `refresh_plan` and `annotation_plan`, which
-turn a refresh's changes, as `bot.store.recording` decided them, into batches for executemany:
-each statement runs once per batch, never one commit per item. item_sources rows and last-seen
-times are written through a SELECT on items, so a tombstoned key (no items row) gets nothing.
+"""The SQL SQLiteStore runs (SQLite dialect), and `refresh_plan`, `annotation_plan` and
+`story_plan`, which turn a refresh's changes, as `bot.store.recording` decided them, into
+batches for executemany: each statement runs once per batch, never one commit per item.
+item_sources rows and last-seen times are written through a SELECT on items, so a tombstoned
+key (no items row) gets nothing.
 
 Pure data and functions: no I/O. Must not import bot.ingest, bot.channels or bot.delivery.
 """
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.models import Annotations, Change, ChangeKind
+from bot.store.recording import headless
 from bot.store.rows import (
     ITEM_COLUMNS,
     MATCH_COLUMNS,
@@ -25,6 +27,7 @@ from bot.store.rows import (
     match_params,
     tag_params,
 )
+from bot.store.story_rows import LINK_COLUMNS, STORY_COLUMNS, link_params
 
 _ITEM_COLS = ", ".join(ITEM_COLUMNS)
 _ITEM_COLS_I = ", ".join(f"i.{c}" for c in ITEM_COLUMNS)
@@ -103,6 +106,44 @@ MATCHES_BY_KEY = (
     f"SELECT {', '.join(MATCH_COLUMNS)} FROM item_matches WHERE item_key = ? "
     "ORDER BY matched_at, content_hash, subscription_id"
 )
+
+# --- stories ----------------------------------------------------------------------------------
+# A story's row is written (upserted, or touched when no head came) before its items join: in
+# PostgreSQL that row lock makes concurrent refreshes number one story's items in turn.
+_UPSERT_STORY = (
+    f"INSERT INTO stories ({', '.join(STORY_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in STORY_COLUMNS)}) "
+    "ON CONFLICT (id) DO UPDATE SET title = excluded.title, updated = excluded.updated"
+)
+_TOUCH_STORY = "UPDATE stories SET updated = :now WHERE id = :id"
+_LINK_COLS = ", ".join(LINK_COLUMNS)
+# Next position in the story, computed per row so the links of one batch take turns. An item
+# already in a story stays where it is.
+_JOIN_STORY = (
+    f"INSERT INTO story_items ({_LINK_COLS}, added_at, position) "
+    f"SELECT {', '.join(':' + c for c in LINK_COLUMNS)}, :added_at, COALESCE(MAX(position), 0) + 1 "
+    "FROM story_items WHERE story_id = :story_id ON CONFLICT (item_key) DO NOTHING"
+)
+STORIES_IN = "SELECT id FROM stories WHERE id IN ({marks})"
+_STORY_COLS = ", ".join(STORY_COLUMNS)
+# Most recently joined first; ties broken so pages are stable.
+STORIES_RECENT = f"SELECT {_STORY_COLS} FROM stories ORDER BY updated DESC, id LIMIT ?"
+STORIES_SINCE = (
+    f"SELECT {_STORY_COLS} FROM stories WHERE updated >= ? ORDER BY updated DESC, id LIMIT ?"
+)
+STORY_BY_ID = f"SELECT {_STORY_COLS} FROM stories WHERE id = ?"
+MEMBERS_IN = (
+    "SELECT m.story_id, m.item_key, i.source_id, i.agency FROM story_items AS m "
+    "LEFT JOIN items AS i ON i.key = m.item_key WHERE m.story_id IN ({marks}) "
+    "ORDER BY m.story_id, m.position"
+)
+PLACES_IN = (
+    "SELECT m.story_id, t.name FROM story_items AS m "
+    "JOIN item_tags AS t ON t.item_key = m.item_key "
+    "WHERE m.story_id IN ({marks}) ORDER BY m.story_id, m.position, t.place_id"
+)
+LINKS_OF_STORY = f"SELECT {_LINK_COLS} FROM story_items WHERE story_id = ? ORDER BY position"
+LINK_OF_ITEM = f"SELECT {_LINK_COLS} FROM story_items WHERE item_key = ?"
 
 # --- prune ------------------------------------------------------------------------------------
 # Tombstone first and make sure the current hash is kept, then delete (sources and revisions
@@ -187,6 +228,21 @@ def annotation_plan(
         (_DROP_TAGS, [{"key": key} for key in revised]),
         (_ADD_TAG, [tag_params(t) for t in annotations.tags]),
         (_ADD_MATCH, [match_params(m, now) for m in annotations.matches]),
+    ]
+
+
+
+def story_plan(
+    annotations: Annotations, heads: dict[str, dict[str, Any]], now: str
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(statement, rows) joining the items of `annotations.links` (as `recording.annotated`
+    kept them, `check_story_heads` passed) to their stories, once the items are written.
+    `heads`: `story_params` of every head given, by story id. A story with no head given
+    exists already; it was last updated now, when the item joined."""
+    return [
+        (_UPSERT_STORY, [heads[story.id] for story in annotations.stories]),
+        (_TOUCH_STORY, [{"id": story_id, "now": now} for story_id in headless(annotations)]),
+        (_JOIN_STORY, [link_params(link, now) for link in annotations.links]),
     ]
 
 

@@ -114,7 +114,7 @@ def test_migrations_are_numbered_in_order_for_both_dialects() -> None:
 
 def test_both_dialects_create_the_same_objects() -> None:
     def objects(dialect: migrations.Dialect) -> set[str]:
-        pattern = re.compile(r"CREATE (?:TABLE|INDEX) (\w+)")
+        pattern = re.compile(r"CREATE (?:UNIQUE )?(?:TABLE|INDEX) (\w+)")
         return {
             name
             for m in migrations.MIGRATIONS
