@@ -30,6 +30,7 @@ from bot.logs import event
 from bot.models import ChangeKind, RefreshReport, Source
 from bot.settings import Settings
 from bot.store import Store, open_store
+from bot.stories.tracker import StoryTracker
 from bot.web import health
 from subscriptions.gazetteer import load_gazetteer
 from subscriptions.query import Limits
@@ -103,8 +104,9 @@ async def build(
     # rescanning it on every collection (bench/match.py shows the pauses it causes).
     gc.freeze()
     annotator = Annotator(service.gazetteer, service.match)
+    tracker = await story_tracker(store, clock())
     refresher = Refresher(store=store, fetcher=fetcher, policy=policy, clock=clock,
-                          rand=random.random, annotate=annotator.annotate)
+                          rand=random.random, annotate=annotator.annotate, stories=tracker)
     console = ConsoleChannel(out)
 
     async def deliver(source: Source, report: RefreshReport) -> None:
@@ -116,6 +118,18 @@ async def build(
                           on_report=deliver)
     return App(settings=settings, sources=chosen, store=store, fetcher=fetcher,
                scheduler=scheduler, policy=policy, subscriptions=service, clock=clock)
+
+
+async def story_tracker(store: Store, now: datetime) -> StoryTracker:
+    """The open stories, rebuilt from the store, so a restart keeps threading developments."""
+    tracker = StoryTracker()
+    heads = await store.stories(limit=100_000, updated_since=now - tracker.policy.window)
+    stored = []
+    for story in heads:
+        items = [i for k in story.item_keys if (i := await store.item(k)) is not None]
+        stored.append((story, items))
+    tracker.load(stored, now)
+    return tracker
 
 
 def source_names(sources: tuple[Source, ...]) -> dict[str, str]:
