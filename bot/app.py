@@ -30,6 +30,8 @@ from bot.logs import event
 from bot.models import ChangeKind, RefreshReport, Source
 from bot.settings import Settings
 from bot.store import Store, open_store
+from bot.stories.summarize import ExtractiveSummarizer
+from bot.stories.timeline import story_view
 from bot.stories.tracker import StoryTracker
 from bot.web import health
 from subscriptions.gazetteer import load_gazetteer
@@ -60,6 +62,19 @@ class App:
     async def close(self) -> None:
         await self.fetcher.aclose()
         await self.store.close()
+
+    async def story_text(self, story_id: str) -> str | None:
+        """The story's summary and timeline as text, or None if there is no such story."""
+        story = await self.store.story(story_id)
+        if story is None:
+            return None
+        members = []
+        for link in await self.store.story_links(story.id):
+            item = await self.store.item(link.item_key)
+            if item is not None:  # a pruned item keeps its place but has no text to show
+                members.append((item, link))
+        title, text = (members[0][0].title, members[0][0].text) if members else (story.title, "")
+        return story_view(story, members, ExtractiveSummarizer().summarize(title, text))
 
     async def health(self) -> dict[str, Any]:
         ok = await self.store.ping()

@@ -23,6 +23,7 @@ from bot.ingest import schedule
 from bot.ingest.tagging import document, place_tags
 from bot.logs import setup_logging
 from bot.settings import Settings, load_settings, redacted
+from bot.stories.timeline import story_line
 from subscriptions.query import QueryError
 
 DEFAULT_CONFIG = "config.toml"
@@ -47,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     match.add_argument("query", help='e.g. \'detainer in:"Ventura County"\'')
     match.add_argument("--limit", type=int, default=500, metavar="N",
                        help="look at the N most recent items (default 500)")
+    stories = sub.add_parser("stories", help="list the developing stories, newest first")
+    stories.add_argument("--limit", type=int, default=20, metavar="N")
+    story = sub.add_parser("story", help="one story: summary and timeline")
+    story.add_argument("id", help="a story id from `alertbot stories` (e.g. s-1a2b3c4d5e6f)")
     sub.add_parser("demo", help="offline demo of the whole pipeline on bundled captures")
     sub.add_parser("check-config", help="print the effective config, secrets redacted")
     sub.add_parser("migrate", help="apply pending database migrations")
@@ -167,5 +172,24 @@ async def _cmd_match(app: application.App, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _cmd_stories(app: application.App, args: argparse.Namespace) -> int:
+    found = await app.store.stories(limit=args.limit)
+    if not found:
+        print("no stories yet: items join stories as they arrive (alertbot poll --once)")
+    for story in found:
+        print(story_line(story))
+    return 0
+
+
+async def _cmd_story(app: application.App, args: argparse.Namespace) -> int:
+    text = await app.story_text(args.id)
+    if text is None:
+        print(f"alertbot: no story {args.id!r}; `alertbot stories` lists them", file=sys.stderr)
+        return 2
+    print(text)
+    return 0
+
+
 _COMMANDS = {"run": _cmd_run, "poll": _cmd_poll, "sources": _cmd_sources,
-             "migrate": _cmd_migrate, "match": _cmd_match}
+             "migrate": _cmd_migrate, "match": _cmd_match, "stories": _cmd_stories,
+             "story": _cmd_story}

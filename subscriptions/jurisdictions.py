@@ -16,6 +16,7 @@ What a mention must pass (the reviewed word lists live in data/places.toml [cont
   before one ("Tracy Morgan") it is a first name. Not after place modifiers ("East Oakland") or
   sentence openers ("In Anaheim"), and not in Headline Case titles, where all words have capitals;
 - an institution keeps its whole name as the reason: "Ventura County Jail" -> Ventura County;
+- not a dateline: "WASHINGTON –" opening a paragraph is where the release was written;
 - everyday words and foreign namesakes ("Orange", "Commerce", "Homeland", "Venice") count only
   mid-sentence, not followed by another capitalised word ("Homeland Security"), and when the
   document names their state; so do small towns outside the home states ("Martinsburg").
@@ -111,10 +112,23 @@ def _mentions(where: str, field: str, gaz: Gazetteer) -> list[_Mention]:
         if start < taken_to:
             continue  # inside a longer name already taken ("Virginia" in "West Virginia")
         taken_to = end
+        if where == "text" and _dateline(field, start, end):
+            continue
         mention = _in_context(where, field, (start, end), surfaces, gaz.context, titled)
         if mention is not None:
             out.append(mention)
     return out
+
+
+_DATELINE_END = re.compile(r"\s*(,\s*[A-Z][A-Za-z.]*\s*)?[–—-]")
+
+
+def _dateline(field: str, start: int, end: int) -> bool:
+    """"WASHINGTON –" or "SACRAMENTO, Calif. —" opening a paragraph says where the agency
+    wrote the release, not where the news happened."""
+    opens = start == 0 or field[:start].endswith("\n")
+    written = field[start:end]
+    return opens and written.isupper() and bool(_DATELINE_END.match(field, end))
 
 
 def _in_context(

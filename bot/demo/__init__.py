@@ -28,6 +28,7 @@ from bot import app as application
 from bot.ingest.catalog import BUILTIN_SOURCES
 from bot.models import ChangeKind, RefreshReport, Source
 from bot.settings import PollingSettings, Settings, StorageSettings
+from bot.stories.timeline import story_line
 
 STAGES = (
     ("feb02", "2 Feb 2026 · first poll: existing releases are recorded silently (no backlog "
@@ -114,6 +115,17 @@ def _summary_line(r: RefreshReport) -> str:
             f"seen {n[ChangeKind.SEEN]}, recorded silently {n[ChangeKind.BASELINE]}")
 
 
+async def _show_stories(app: application.App, out: TextIO) -> None:
+    """The developing stories the run built, and the biggest one in full."""
+    stories = await app.store.stories(limit=20)
+    print(f"\n═══ {len(stories)} stories (alertbot stories)", file=out)
+    print("\n".join(story_line(s) for s in stories), file=out)
+    biggest = max(stories, key=lambda s: len(s.item_keys), default=None)
+    if biggest is not None and len(biggest.item_keys) > 1:
+        print(f"\n═══ alertbot story {biggest.id}\n", file=out)
+        print(await app.story_text(biggest.id), file=out)
+
+
 async def run_demo(out: TextIO) -> int:
     logging.getLogger("alertbot").setLevel(logging.WARNING)  # the demo narrates instead
     root = Path(str(resources.files("bot.demo") / "captures"))
@@ -133,6 +145,7 @@ async def run_demo(out: TextIO) -> int:
             total = await app.store.count_items()
             print(f"\n{total} items stored; {server.requests} requests, "
                   f"{server.bytes_sent:,} bytes served in all.", file=out)
+            await _show_stories(app, out)
         finally:
             await app.close()
             await server.stop()

@@ -143,7 +143,8 @@ def describe_development(d: Development, limit: int = 600) -> str:
     """"New: 4,561; Ventura County Jail, Jorge Lopez Santos. <decisions> <other sentences>"."""
     if d.is_empty:
         return ""
-    facts = "; ".join(x for x in (", ".join(d.new_figures), ", ".join(d.new_names)) if x)
+    headline = [f for f in d.new_figures if _notable(f)]
+    facts = "; ".join(x for x in (", ".join(headline), ", ".join(d.new_names)) if x)
     parts = [("New: ", facts, ".")] if facts else []
     # Decisions first: what someone asked for or did is what a subscriber acts on.
     rest = [s for s in d.new_sentences if s not in d.decisions]
@@ -182,6 +183,13 @@ def fit(parts: Iterable[tuple[str, str, str]], limit: int) -> str:
             out += " …"
         break
     return out
+
+
+def _notable(figure: str) -> bool:
+    """Worth a place in the "New:" line: 100 or more and not a year ("15 protesters" and
+    "in 2021" stay in their sentences, where they make sense)."""
+    n = norm_figure(figure)
+    return n.isdigit() and int(n) >= 100 and not (len(n) == 4 and n[:2] in ("19", "20"))
 
 
 def _figures(text: str) -> list[str]:

@@ -315,3 +315,16 @@ def test_tag_never_raises(title: str, text: str) -> None:
 def test_tag_never_raises_on_place_soup(words: list[str]) -> None:
     text = " ".join(words)
     tag(text, text, source_jurisdiction="federal", gazetteer=load_gazetteer())
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("WASHINGTON – The Department of Homeland Security renewed its call.", set()),
+    ("SACRAMENTO, Calif. — Governor Newsom signed the bill.", set()),
+    ("Storms hit Ventura County.\nWASHINGTON — DHS said more.", {"Ventura County"}),
+    ("Officials in Washington said so.", {"Washington"}),
+])
+def test_datelines_are_where_the_release_was_written_not_the_news(
+    text: str, expected: set[str]
+) -> None:
+    found = tag("A release", text, source_jurisdiction=None, gazetteer=load_gazetteer())
+    assert {t.place.name for t in found} == expected
