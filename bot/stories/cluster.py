@@ -8,6 +8,7 @@ An item joins a story when it is close to one of the story's members (published 
   feed or a mirror; it joins as role "duplicate";
 - a shared key figure (33,179 — numbers of 3+ digits that are not years) together with some
   overlap of content words, title words or a shared name;
+- two shared multi-word names (Todd Lyons, New York) with a moderate overlap of content words;
 - or strong content overlap on its own (content-word Jaccard ≥ `strong_words`), or a close
   title with moderate overlap.
 
@@ -22,6 +23,7 @@ Must not import bot.store, bot.channels or bot.delivery.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -57,6 +59,7 @@ class ClusterPolicy:
     figure_words: float = 0.08  # content overlap that, with a shared figure, is enough
     title_words: float = 0.5
     title_support: float = 0.15  # content overlap a close title still needs
+    names_words: float = 0.2  # content overlap that, with two shared names, is enough
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ def pair_score(item: Features, member: Features, policy: ClusterPolicy) -> tuple
         words >= policy.strong_words
         or (shared_figures and (words >= policy.figure_words or title >= policy.title_support
                                 or shared_names))
+        or (shared_names >= 2 and words >= policy.names_words)
         or (title >= policy.title_words and words >= policy.title_support)
     )
     if not joined:
@@ -164,8 +168,9 @@ def _place(item: Features, stories: Sequence[OpenStory], policy: ClusterPolicy) 
 
 
 def story_id(first_item_key: str) -> str:
-    """Stable: a story is named after the item that started it."""
-    return "s-" + first_item_key[:12]
+    """Stable: a story is named after the item that started it (hashed, so any key form —
+    a hex digest or a readable id — gives a short id of the same shape)."""
+    return "s-" + hashlib.sha256(first_item_key.encode()).hexdigest()[:12]
 
 
 def open_stories_after(
