@@ -11,12 +11,14 @@ check each piece against another text verbatim.
     names("ICE Director Todd Lyons wrote to Rob Bonta.") -> ["ICE", "Todd Lyons", "Rob Bonta"]
     quotations('He said "no" and “yes”.')    -> ["no", "yes"]
     key_facts(text)                          -> figures and names, in order of appearance
+    QUOTATION                                the pattern quotations() uses: a quote mark it
+                                             leaves unconsumed is an unpaired one
 
 Names are a heuristic, tuned for English press releases: runs of capitalised words (joined by
 "of", "de", ...), with role words ("Governor", "Acting Director") and dates left out, a leading
-"The"/"In" dropped, and a single word kept only when it is not at a sentence start (acronyms such
-as "ICE" always are). All-caps words of six letters or more are headline shouting
-("SANCTUARY CALAMITY") and never names.
+"The"/"In" (or a sentence's first "Citing"/"Asked") dropped, and a single word kept only when it
+is not at a sentence start (acronyms such as "ICE" always are). All-caps words of six letters or
+more are headline shouting ("SANCTUARY CALAMITY") and never names.
 
 Must not import bot.store, bot.channels or bot.delivery.
 """

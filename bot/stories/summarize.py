@@ -2,7 +2,7 @@
 
 ExtractiveSummarizer is the default (offline, no model); LeadSummarizer (Lead-3) is the baseline
 it must beat; LLMSummarizer (opt-in) asks an OpenAI-compatible endpoint and falls back to the
-extractive summary on an ungrounded reply, an HTTP error, a timeout or malformed JSON.
+extractive summary on an ungrounded or over-long reply, an HTTP error, a timeout or bad JSON.
 grounded() lists what in a summary is not verbatim in the source; the extractive summarizers
 check their own output with it too, so the guarantee rests on no heuristic.
 
@@ -265,17 +265,17 @@ class LLMSummarizer:
         try:
             reply = await self._complete(title, text)
         except (TimeoutError, httpx.TimeoutException):
-            return self._fall_back(title, text, "timeout", f"over {self.timeout:g}s")
+            return await self._fall_back(title, text, "timeout", f"over {self.timeout:g}s")
         except httpx.HTTPStatusError as exc:  # the body is not logged: some servers echo the key
-            return self._fall_back(title, text, "http_error", f"status {exc.response.status_code}")
+            return await self._fall_back(title, text, "http_error", str(exc.response.status_code))
         except httpx.HTTPError as exc:
-            return self._fall_back(title, text, "network_error", type(exc).__name__)
+            return await self._fall_back(title, text, "network_error", type(exc).__name__)
         except (ValueError, LookupError, TypeError, AttributeError) as exc:  # not a completion
-            return self._fall_back(title, text, "malformed", type(exc).__name__)
+            return await self._fall_back(title, text, "malformed", type(exc).__name__)
         if not reply or len(reply) > self.max_chars:
-            return self._fall_back(title, text, "bad_length", f"{len(reply)} chars")
+            return await self._fall_back(title, text, "bad_length", f"{len(reply)} chars")
         if problems := grounded(reply, f"{title}\n{text}"):
-            return self._fall_back(title, text, "ungrounded", "; ".join(problems)[:300])
+            return await self._fall_back(title, text, "ungrounded", "; ".join(problems)[:300])
         headline = _headline(title, text)
         return Summary(headline, reply, tuple(key_facts(f"{headline}\n{reply}")), "llm")
 
@@ -291,9 +291,9 @@ class LLMSummarizer:
         response.raise_for_status()
         return _squash(response.json()["choices"][0]["message"]["content"])
 
-    def _fall_back(self, title: str, text: str, reason: str, detail: str) -> Summary:
+    async def _fall_back(self, title: str, text: str, reason: str, detail: str) -> Summary:
         if self.api_key:  # nothing above should carry the key; make sure of it
             detail = detail.replace(self.api_key, "[redacted]")
         event(log, "summary_fallback", logging.WARNING, reason=reason, detail=detail,
               model=self.model, title=_cut(_squash(title), 80))
-        return self.fallback.summarize(title, text)
+        return await asyncio.to_thread(self.fallback.summarize, title, text)  # CPU, off the loop
