@@ -12,7 +12,7 @@ import contextlib
 import gc
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
@@ -27,10 +27,10 @@ from bot.ingest.refresh import Refresher
 from bot.ingest.scheduler import Scheduler
 from bot.ingest.tagging import Annotator
 from bot.logs import event
-from bot.models import ChangeKind, RefreshReport, Source
+from bot.models import ChangeKind, RefreshReport, Source, Summary
 from bot.settings import Settings
 from bot.store import Store, open_store
-from bot.stories.summarize import ExtractiveSummarizer
+from bot.stories.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer, as_async
 from bot.stories.timeline import story_view
 from bot.stories.tracker import StoryTracker
 from bot.web import health
@@ -57,6 +57,7 @@ class App:
     scheduler: Scheduler
     policy: schedule.PollPolicy
     subscriptions: SubscriptionService
+    summarize: Callable[[str, str], Awaitable[Summary]]
     clock: Callable[[], datetime] = utcnow
 
     async def close(self) -> None:
@@ -74,7 +75,7 @@ class App:
             if item is not None:  # a pruned item keeps its place but has no text to show
                 members.append((item, link))
         title, text = (members[0][0].title, members[0][0].text) if members else (story.title, "")
-        return story_view(story, members, ExtractiveSummarizer().summarize(title, text))
+        return story_view(story, members, await self.summarize(title, text))
 
     async def health(self) -> dict[str, Any]:
         ok = await self.store.ping()
@@ -132,7 +133,16 @@ async def build(
     scheduler = Scheduler(chosen, refresher, concurrency=p.concurrency, clock=clock,
                           on_report=deliver)
     return App(settings=settings, sources=chosen, store=store, fetcher=fetcher,
-               scheduler=scheduler, policy=policy, subscriptions=service, clock=clock)
+               scheduler=scheduler, policy=policy, subscriptions=service,
+               summarize=as_async(summarizer_from(settings)), clock=clock)
+
+
+def summarizer_from(settings: Settings) -> Summarizer:
+    cfg = settings.summaries
+    if not cfg.llm_base_url:
+        return ExtractiveSummarizer()
+    return LLMSummarizer(base_url=cfg.llm_base_url, model=cfg.llm_model,
+                         api_key=cfg.llm_api_key, timeout=cfg.llm_timeout)
 
 
 async def story_tracker(store: Store, now: datetime) -> StoryTracker:

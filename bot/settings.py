@@ -27,6 +27,7 @@ SECRET_ENV = {
     ("telegram", "token"): "TELEGRAM_BOT_TOKEN",
     ("discord", "token"): "DISCORD_BOT_TOKEN",
     ("email", "password"): "ALERTBOT_SMTP_PASSWORD",
+    ("summaries", "llm_api_key"): "ALERTBOT_LLM_API_KEY",
 }
 DEFAULT_USER_AGENT = "alertbot/0.1 (+https://github.com/alertbot/alertbot; newsroom alert service)"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -152,6 +153,23 @@ class SubscriptionSettings(_Section):
         return v
 
 
+class SummarySettings(_Section):
+    # An OpenAI-compatible endpoint for summaries, off when empty. Its output must pass the
+    # same grounding check as the extractive summary, or the extractive one is used.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""  # or env ALERTBOT_LLM_API_KEY
+    llm_timeout: float = Field(default=30.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _complete(self) -> SummarySettings:
+        if self.llm_base_url and not self.llm_model:
+            raise ValueError("llm_base_url is set but llm_model is empty: name the model")
+        if self.llm_base_url and not re.match(r"^https?://", self.llm_base_url):
+            raise ValueError("llm_base_url must start with http:// or https://")
+        return self
+
+
 class LogSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["text", "json"] = "text"
@@ -191,6 +209,7 @@ class Settings(_Section):
     polling: PollingSettings = PollingSettings()
     sources: tuple[SourceSettings, ...] = ()
     subscriptions: SubscriptionSettings = SubscriptionSettings()
+    summaries: SummarySettings = SummarySettings()
     log: LogSettings = LogSettings()
     web: WebSettings = WebSettings()
     telegram: TelegramSettings = TelegramSettings()

@@ -64,6 +64,8 @@ def test_settings_are_frozen() -> None:
          "sources.0.jurisdiction = 'Califronia': unknown place \"Califronia\" — did you mean"),
         ("[subscriptions]\nsynonyms = [[\"detainer\"]]\n",
          "each group needs two or more different terms"),
+        ("[summaries]\nllm_base_url = \"http://127.0.0.1:9/v1\"\n",
+         "llm_base_url is set but llm_model is empty"),
     ],
 )
 def test_bad_values_name_key_value_and_rule(tmp_path: Path, toml: str, expected: str) -> None:
@@ -115,9 +117,23 @@ def test_secrets_from_environment_are_redacted(tmp_path: Path) -> None:
     path = write(tmp_path, '[storage]\nurl = "postgresql://bot:hunter2@db/alerts"\n'
                            '[email]\npassword = "smtp-secret"\n')
     settings = load_settings(path, {"TELEGRAM_BOT_TOKEN": "123456:ABC-secret",
-                                    "DISCORD_BOT_TOKEN": "discord-secret"})
+                                    "DISCORD_BOT_TOKEN": "discord-secret",
+                                    "ALERTBOT_LLM_API_KEY": "sk-llm-secret"})
     assert settings.telegram.token == "123456:ABC-secret"
     shown = str(redacted(settings))
-    for secret in ("123456:ABC-secret", "discord-secret", "smtp-secret", "hunter2"):
+    assert settings.summaries.llm_api_key == "sk-llm-secret"
+    for secret in ("123456:ABC-secret", "discord-secret", "smtp-secret", "hunter2",
+                   "sk-llm-secret"):
         assert secret not in shown
     assert "<redacted>" in shown and "postgresql://bot:<redacted>@db/alerts" in shown
+
+
+def test_llm_summaries_are_off_by_default_and_wired_when_configured(tmp_path: Path) -> None:
+    from bot.app import summarizer_from
+    from bot.stories.summarize import ExtractiveSummarizer, LLMSummarizer
+
+    assert isinstance(summarizer_from(load_settings(None, {})), ExtractiveSummarizer)
+    path = write(tmp_path, '[summaries]\nllm_base_url = "http://127.0.0.1:9/v1"\n'
+                           'llm_model = "local"\n')
+    llm = summarizer_from(load_settings(path, {"ALERTBOT_LLM_API_KEY": "k"}))
+    assert isinstance(llm, LLMSummarizer) and llm.api_key == "k" and "k" not in repr(llm)
