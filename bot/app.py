@@ -27,11 +27,11 @@ from bot.ingest.refresh import Refresher
 from bot.ingest.scheduler import Scheduler
 from bot.ingest.tagging import Annotator
 from bot.logs import event
-from bot.models import ChangeKind, RefreshReport, Source, Summary
+from bot.models import Change, ChangeKind, RefreshReport, Source, StoryLink, Summary
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.stories.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer, as_async
-from bot.stories.timeline import story_view
+from bot.stories.timeline import development_note, revision_note, story_view
 from bot.stories.tracker import StoryTracker
 from bot.web import health
 from subscriptions.gazetteer import load_gazetteer
@@ -126,9 +126,11 @@ async def build(
     console = ConsoleChannel(out)
 
     async def deliver(source: Source, report: RefreshReport) -> None:
+        links = {lk.item_key: lk for lk in report.links}
         for change in report.changes:
             if change.kind in ALERTING:
-                await console.publish(source, change)
+                notes = await alert_notes(store, change, links.get(change.item.key))
+                await console.publish(source, change, notes)
 
     scheduler = Scheduler(chosen, refresher, concurrency=p.concurrency, clock=clock,
                           on_report=deliver)
@@ -143,6 +145,19 @@ def summarizer_from(settings: Settings) -> Summarizer:
         return ExtractiveSummarizer()
     return LLMSummarizer(base_url=cfg.llm_base_url, model=cfg.llm_model,
                          api_key=cfg.llm_api_key, timeout=cfg.llm_timeout)
+
+
+async def alert_notes(store: Store, change: Change, link: StoryLink | None) -> list[str]:
+    """What an alert adds to the item: its story and what is new in it, or what a revision
+    changed. (Per-subscriber "what you already got" arrives with the outbox.)"""
+    if change.kind is ChangeKind.REVISED and change.previous is not None:
+        return revision_note(change.previous, change.item)
+    if link is None or link.role == "first":
+        return []
+    story = await store.story(link.story_id)
+    keys = story.item_keys if story else ()
+    earlier = [i for k in keys if k != change.item.key and (i := await store.item(k))]
+    return development_note(change.item, link, story, earlier)
 
 
 async def story_tracker(store: Store, now: datetime) -> StoryTracker:

@@ -203,6 +203,7 @@ class RefreshReport:
     elapsed: float = 0.0
     bytes_read: int = 0
     parsed: bool = False  # False when a 304 or identical body hash skipped the parse
+    links: tuple[StoryLink, ...] = ()  # the stories the NEW items joined, as recorded
 
     def of_kind(self, kind: ChangeKind) -> list[Change]:
         return [c for c in self.changes if c.kind is kind]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Sequence
 from typing import TextIO
 
 from bot.models import Change, ChangeKind, Source
@@ -15,16 +16,18 @@ TEXT_LIMIT = 600  # characters of body text shown under the title
 RULE = "─" * 72
 
 
-def render_console(source: Source, change: Change) -> str:
-    """Pure: the text block printed for one new or revised item."""
+def render_console(source: Source, change: Change, notes: Sequence[str] = ()) -> str:
+    """Pure: the text block printed for one new or revised item. `notes` say what it adds to
+    its story, or what a revision changed."""
     item = change.item
     when = item.published.strftime("%Y-%m-%d %H:%M UTC") if item.published else "undated"
     label = "NEW" if change.kind is ChangeKind.NEW else "REVISED"
     head = f"{label} · {source.name or source.id} ({item.agency}, {item.jurisdiction}) · {when}"
     lines = [RULE, head, "", *textwrap.wrap(item.title, 72)]
-    if change.kind is ChangeKind.REVISED and change.previous is not None:
-        lines += ["", *_what_changed(change)]
-    lines += _paragraphs(item.text.strip())
+    for note in notes:
+        lines += ["", *textwrap.wrap(note, 72)]
+    if not notes:  # a development or revision says what changed, not the whole text again
+        lines += _paragraphs(item.text.strip())
     lines += ["", item.url]
     return "\n".join(lines)
 
@@ -39,21 +42,9 @@ def _paragraphs(body: str) -> list[str]:
     return out
 
 
-def _what_changed(change: Change) -> list[str]:
-    prev = change.previous
-    assert prev is not None
-    notes = []
-    if prev.title != change.item.title:
-        notes.append(f"(title was: {prev.title})")
-    if prev.text != change.item.text:
-        delta = len(change.item.text) - len(prev.text)
-        notes.append(f"(text edited: {delta:+d} characters; the earlier version is kept)")
-    return notes
-
-
 class ConsoleChannel:
     def __init__(self, out: TextIO | None = None) -> None:
         self._out = out or sys.stdout
 
-    async def publish(self, source: Source, change: Change) -> None:
-        print(render_console(source, change), file=self._out, flush=True)
+    async def publish(self, source: Source, change: Change, notes: Sequence[str] = ()) -> None:
+        print(render_console(source, change, notes), file=self._out, flush=True)

@@ -155,10 +155,12 @@ class Refresher:
             changes = await self.store.record_refresh(state, changes, now, annotations)
         else:
             await self.store.save_source_state(state)
+        new = {c.item.key for c in changes if c.kind is ChangeKind.NEW}
         report = RefreshReport(
             source_id=source.id, outcome=result.outcome, status=result.status,
             changes=changes, state=state, detail=result.detail or warning,
             elapsed=result.elapsed, bytes_read=result.bytes_read, parsed=parsed,
+            links=tuple(lk for lk in annotations.links if lk.item_key in new),
         )
         _log_report(report)
         return report

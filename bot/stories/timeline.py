@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.models import Item, Story, StoryLink, Summary
 from bot.stories.developments import describe_development, development
 from bot.stories.responses import describe_lag
+from bot.stories.revisions import describe_revision, diff
 
 
 def when(dt: datetime | None) -> str:
@@ -53,3 +54,25 @@ def _what_it_added(item: Item, link: StoryLink, seen: list[str]) -> list[str]:
     if link.role == "duplicate":
         notes.append("(the same release, seen again)")
     return notes
+
+
+def development_note(item: Item, link: StoryLink | None, story: Story | None,
+                     earlier: Sequence[Item]) -> list[str]:
+    """What an alert about a NEW item says of its story: which story, what it adds, who
+    responded — nothing for the item that starts a story."""
+    if link is None or story is None or link.role == "first":
+        return []
+    lines = [f"Story: {story.title[:120]} ({len(story.item_keys)} items)"]
+    if link.role == "duplicate":
+        return [*lines, "The same release, published again."]
+    if link.role == "response" and link.lag_seconds is not None:
+        lines.append(describe_lag(link.lag_seconds, item.agency))
+    added = describe_development(
+        development(item.text, [f"{e.title}. {e.text}" for e in earlier]), limit=400)
+    return [*lines, added] if added else lines
+
+
+def revision_note(previous: Item, current: Item) -> list[str]:
+    """What a REVISED alert says changed: sentences added/removed, figures changed."""
+    d = diff(previous.title, previous.text, current.title, current.text)
+    return [describe_revision(d, limit=400)] if d.is_substantive else []
