@@ -197,6 +197,7 @@ class Matcher:
         """One QueryMatch per distinct query that wants the document: the index's work,
         independent of how many people share a query."""
         hits = self._hits(doc)
+        hit = set(hits)  # a set, so isdisjoint walks the smaller side, not every hit
         within = self._doc_places(doc)
         keys: list[str | None] = [None, *within]
         candidates: set[int] = set()
@@ -216,8 +217,8 @@ class Matcher:
             entry = self._qid_entry[qid]
             if entry.sources and entry.sources.isdisjoint(origin):
                 continue
-            if entry.excluded.isdisjoint(hits) and all(not g.isdisjoint(hits)
-                                                       for g in entry.groups):
+            if entry.excluded.isdisjoint(hit) and all(not g.isdisjoint(hit)
+                                                      for g in entry.groups):
                 reasons = self._reasons(entry, doc, hits, within, shown)
                 if reasons is not None:
                     out.append(QueryMatch(MappingProxyType(entry.subs), reasons))
