@@ -64,7 +64,14 @@ def vocabulary() -> list[str]:
 
 # Function words and page furniture nobody subscribes to (the corpus is too small for its
 # document frequencies alone to find them all).
-FUNCTION_WORDS = frozenset(["about", "above", "according", "across", "after", "again", "against", "along", "already", "although", "among", "another", "around", "because", "before", "being", "below", "between", "beyond", "could", "during", "either", "enough", "every", "first", "following", "further", "however", "inside", "instead", "later", "least", "little", "might", "never", "often", "other", "others", "since", "still", "their", "there", "these", "thing", "things", "those", "though", "three", "through", "today", "together", "under", "until", "where", "whether", "which", "while", "within", "without", "would", "yours", "takes", "share", "shares", "email", "emails", "facebook", "twitter", "instagram", "youtube", "linkedin", "comments", "comment", "click", "subscribe", "follow"])
+FUNCTION_WORDS = frozenset("""
+about above according across after again against along already although among another around
+because before being below between beyond could during either enough every first following
+further however inside instead later least little might never often other others since still
+their there these thing things those though three through today together under until where
+whether which while within without would yours takes share shares email emails facebook
+twitter instagram youtube linkedin comments comment click subscribe follow
+""".split())  # noqa: SIM905 — a word list reads best as words
 
 
 def popular_queries(rnd: random.Random) -> list[str]:
