@@ -279,3 +279,45 @@ class Annotations:
     matches: tuple[ItemMatch, ...] = ()
     links: tuple[StoryLink, ...] = ()
     stories: tuple[Story, ...] = ()
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One thing to tell one subscriber: a row of the outbox, as the dispatcher claimed it.
+    Unique per (subscriber, item version, kind), so enqueueing twice inserts nothing."""
+
+    id: int
+    subscriber_id: int
+    channel: str  # "telegram" | "discord" | "email" | "console"
+    address: str  # chat id, channel id, email address
+    item_key: str
+    content_hash: str  # the item version this alert is about
+    kind: str  # "new" | "development" | "revision"
+    story_id: str | None = None
+    reasons: tuple[str, ...] = ()
+    attempt: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered message for one platform: never over its size limit, never broken markup."""
+
+    text: str
+    parse_mode: str = "HTML"
+    reply_to: str | None = None  # platform message id of the story's previous message here
+    buttons: tuple[tuple[str, str], ...] = ()  # (label, callback data)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """How a send ended. `status`: "ok" (message_id set), "retry" (retry_after seconds when
+    the platform said so), "permanent" (reason; `deactivate` when the subscriber blocked us,
+    `new_address` when a group became a supergroup)."""
+
+    status: str
+    message_id: str | None = None
+    retry_after: float | None = None
+    reason: str = ""
+    deactivate: bool = False
+    new_address: str | None = None
