@@ -23,6 +23,7 @@ class Subscriber:
     paused: bool = False
     active: bool = True  # False once the platform says we may not write (blocked, kicked)
     created_at: datetime | None = None
+    quiet_hours: str = ""  # "22:00-07:00" in `timezone`; "" = none
 
 
 @dataclass(frozen=True)
