@@ -6,6 +6,9 @@ Callers depend on `Store` only; `open_store(url)` is called by the composition r
 also the `subscriptions.store.SubscriptionStore` the subscription use cases are handed.
 
 Every method that writes is one short transaction: it either happens whole or not at all.
+The outbox (alerts and their state machine, ARCHITECTURE.md "The outbox") is part of it: alerts
+are written by record_refresh with the matches they come from, and the dispatcher moves them
+with `claim_alerts` and the `mark_*` methods.
 May import `subscriptions` (models, protocol); must not import bot.ingest, bot.channels or
 bot.delivery.
 """
@@ -18,6 +21,7 @@ from typing import Protocol
 
 from bot.errors import ConfigError
 from bot.models import (
+    Alert,
     Annotations,
     Change,
     Item,
@@ -29,6 +33,7 @@ from bot.models import (
     Story,
     StoryLink,
 )
+from bot.store.outbox_rows import AlertRecord
 from subscriptions.store import SubscriptionStore
 
 # record_refresh's default: frozen, so one shared value is safe (a call in the signature
@@ -88,6 +93,13 @@ class Store(SubscriptionStore, Protocol):
         tag, link or match of a key or version no change carries, two links of one key, a
         role not in "first", "development", "duplicate", "response", two heads of one story,
         or a link to a story that is new (or starts with it: "first") and has no head.
+
+        Outbox: each (subscriber, version) of the matches stored puts one alert in the outbox,
+        pending and due `now`, in this same transaction: kind "revision" for a version recorded
+        REVISED (only to a subscriber who received an earlier version of the item),
+        "development" for a NEW joining a story as "development" or "response", none for a NEW
+        joining as "duplicate", "new" otherwise. Inactive subscribers get none; paused ones
+        do. An alert already in the outbox is not added again. Rules: bot.store.recording.
         """
 
     async def item(self, key: str) -> Item | None: ...
@@ -127,6 +139,71 @@ class Store(SubscriptionStore, Protocol):
 
     async def story_of(self, item_key: str) -> StoryLink | None:
         """The story an item belongs to (it belongs to one at most)."""
+
+    # --- the outbox (alerts written by record_refresh) -------------------------------------
+    async def claim_alerts(
+        self, worker: str, now: datetime, lease: float, limit: int
+    ) -> list[Alert]:
+        """Claim for `worker`, for `lease` seconds, up to `limit` alerts that are due at `now`,
+        earliest due first (then oldest): pending ones, holds that ended and claims whose lease
+        ran out (their worker died: the only way a send repeats; taking one over counts an
+        attempt). Alerts of inactive subscribers wait. Each comes with its subscriber's channel
+        and address as they are now. Worker names must be unique per running process."""
+
+    async def mark_sent(
+        self, alert_id: int, worker: str, platform_message_id: str | None, now: datetime
+    ) -> bool:
+        """claimed -> sent. False, changing nothing, unless the alert is claimed by `worker`
+        (another worker took the claim over, or it is no longer claimed). So are all marks."""
+
+    async def mark_retry(self, alert_id: int, worker: str, next_at: datetime, reason: str) -> bool:
+        """claimed -> pending again, due at `next_at`, one attempt more; `reason` kept."""
+
+    async def mark_failed(self, alert_id: int, worker: str, reason: str) -> bool:
+        """claimed -> failed, for `reason`: never tried again."""
+
+    async def mark_held(
+        self, alert_ids: Sequence[int], until: datetime, reason: str, worker: str | None = None
+    ) -> int:
+        """pending, held or claimed -> held until `until` (quiet hours, a digest, a pause), when
+        claim_alerts hands them out again. With `worker`, an alert claimed by another worker
+        is left alone. Return how many were held."""
+
+    async def mark_merged(
+        self, alert_ids: Sequence[int], into_id: int, worker: str | None = None
+    ) -> int:
+        """pending, held or claimed -> merged into alert `into_id`, whose message carried
+        them: call it once that message went out (a merged alert counts as received). With
+        `worker`, as mark_held. `into_id` itself is skipped. Return how many were merged."""
+
+    async def thread(self, channel: str, address: str, story_id: str) -> str | None:
+        """The platform id of the last message sent about the story to that destination."""
+
+    async def save_thread(
+        self, channel: str, address: str, story_id: str, platform_message_id: str, now: datetime
+    ) -> None: ...
+
+    async def deactivate_subscriber(self, subscriber_id: int, reason: str) -> int:
+        """The platform refuses us for good (blocked, kicked): inactive, and its pending, held
+        and claimed alerts fail for `reason` (return how many). StoreError if unknown."""
+
+    async def move_subscriber(self, subscriber_id: int, new_address: str) -> None:
+        """The chat moved (a group became a supergroup): same subscriber, subscriptions and
+        alerts, new address; its threads are dropped. StoreError if unknown, or if another
+        subscriber holds the new address."""
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many alerts are in each state, every state named (0 when none)."""
+
+    async def alerts_of(self, subscriber_id: int, state: str | None = None) -> list[Alert]:
+        """The subscriber's alerts (only those in `state`, when given), oldest first."""
+
+    async def alert_record(self, alert_id: int) -> AlertRecord | None:
+        """One alert and where it stands in the state machine."""
+
+    async def sent_items(self, subscriber_id: int, story_id: str) -> list[str]:
+        """Keys of the story's items the subscriber received (sent, or merged into a sent
+        message), in the order first received."""
 
 
 def open_store(url: str) -> Store:

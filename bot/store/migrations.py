@@ -197,6 +197,50 @@ _V3 = (
 )
 
 
+# The fourth schema: the outbox (ARCHITECTURE.md, "The outbox, as a state machine"). One row per
+# alert, written by record_refresh in the transaction that records the match; the unique key
+# makes enqueueing idempotent. `next_at` is when the row is next due for a claim: now for a new
+# alert, the retry time, the end of a hold, or the end of a claim's lease (so one index finds
+# both the due and the abandoned ones). `reason` says why an alert failed, was held or retried.
+# Ids are spelled {serial} (never reused: merged_into points at another alert). `threads` keeps
+# the platform id of the last message sent about a story to a destination, for replies.
+_V4 = (
+    """CREATE TABLE alerts (
+        id {serial},
+        subscriber_id BIGINT NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        item_key TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('new', 'development', 'revision')),
+        story_id TEXT,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'claimed', 'sent', 'failed', 'merged', 'held')),
+        next_at TEXT NOT NULL,
+        attempt INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+        lease_until TEXT,
+        worker TEXT,
+        reason TEXT,
+        platform_message_id TEXT,
+        sent_at TEXT,
+        merged_into BIGINT REFERENCES alerts (id),
+        created_at TEXT NOT NULL,
+        UNIQUE (subscriber_id, item_key, content_hash, kind),
+        CHECK (state <> 'claimed' OR (worker IS NOT NULL AND lease_until IS NOT NULL)),
+        CHECK (state <> 'sent' OR sent_at IS NOT NULL),
+        CHECK (state <> 'merged' OR merged_into IS NOT NULL)
+    )""",
+    "CREATE INDEX alerts_state_next_at_idx ON alerts (state, next_at)",
+    """CREATE TABLE threads (
+        channel TEXT NOT NULL,
+        address TEXT NOT NULL,
+        story_id TEXT NOT NULL,
+        platform_message_id TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        PRIMARY KEY (channel, address, story_id)
+    )""",
+)
+
+
 def _dialect(statements: tuple[str, ...], **spellings: str) -> tuple[str, ...]:
     """Fill the {placeholders} a migration leaves to each dialect."""
     out = []
@@ -225,6 +269,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="stories, story items",
         sqlite=_dialect(_V3, real="REAL"),
         postgresql=_dialect(_V3, real="DOUBLE PRECISION"),
+    ),
+    Migration(
+        version=4,
+        description="the outbox: alerts, threads",
+        sqlite=_dialect(_V4, serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
+        postgresql=_dialect(_V4, serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     ),
 )
 

@@ -19,17 +19,45 @@ An item joins a story once, when it is new; a revision keeps the item in its sto
 be right whatever is stored; `check_story_heads`, once the transaction has read which stories
 exist but before any write, refuses a link to a story that neither exists nor comes with a head.
 
+The outbox ("nothing is lost"): every match stored with what is recorded NEW or REVISED puts
+an alert in the outbox, in the same transaction, `pending` and due now (see `enqueued`):
+- REVISED: kind "revision", and only for a subscriber who received an earlier version of the
+  same item (an alert of it `sent`, or `merged` into one that was sent); its story is the one
+  the item is in. Nobody else hears about an edit of something they were never told.
+- NEW joining a story as "development" or "response": kind "development" (sent as a reply).
+- NEW joining as "duplicate" (the same release again, from another feed): no alert.
+- NEW otherwise ("first", or no story): kind "new".
+Matches of one version for one subscriber (several of its subscriptions) make one alert whose
+reasons are theirs together, in order. Only an active subscriber gets an alert (a paused one
+does: the dispatcher holds it). The key (subscriber, item, version, kind) is unique and the
+insert does nothing on conflict, so recording a match again enqueues nothing new.
+
 Pure: no I/O. Must not import bot.ingest, bot.channels or bot.delivery.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 from bot.models import Annotations, Change, ChangeKind, StoryLink
 
 TOMBSTONE = None
 ROLES = frozenset({"first", "development", "duplicate", "response"})
+_AS_DEVELOPMENT = frozenset({"development", "response"})
+
+
+@dataclass(frozen=True)
+class Enqueue:
+    """An alert record_refresh puts in the outbox, if its subscriber is active and (for a
+    "revision") received an earlier version. `story_id` None: the item's stored story, if any."""
+
+    subscriber_id: int
+    item_key: str
+    content_hash: str
+    kind: str  # "new" | "development" | "revision"
+    story_id: str | None
+    reasons: tuple[str, ...]
 
 
 def recorded(changes: Sequence[Change], stored: Mapping[str, str | None]) -> tuple[Change, ...]:
@@ -108,6 +136,35 @@ def annotated(changes: Sequence[Change], annotations: Annotations) -> Annotation
         links=links,
         stories=tuple(s for s in annotations.stories if s.id in joined),
     )
+
+
+def enqueued(changes: Sequence[Change], annotations: Annotations) -> tuple[Enqueue, ...]:
+    """The alerts of `annotations` (as `annotated` kept them) for `changes` as recorded, one
+    per (subscriber, version, kind), in the order of their first match (see the module doc)."""
+    kinds = {(c.item.key, c.item.content_hash): c.kind for c in changes if c.kind in _ANNOTATED}
+    links = {link.item_key: link for link in annotations.links}
+    alerts: dict[tuple[int, str, str, str], Enqueue] = {}
+    for m in annotations.matches:
+        what = _alert_kind(kinds[(m.item_key, m.content_hash)], links.get(m.item_key))
+        if what is None:
+            continue
+        key = (m.subscriber_id, m.item_key, m.content_hash, what[0])
+        known = alerts.get(key)
+        reasons = m.reasons if known is None else known.reasons + m.reasons
+        alerts[key] = Enqueue(*key, what[1], tuple(dict.fromkeys(reasons)))
+    return tuple(alerts.values())
+
+
+def _alert_kind(change: ChangeKind, link: StoryLink | None) -> tuple[str, str | None] | None:
+    """(kind, story id) of the alert a match of a version recorded `change` makes, or None
+    for no alert. A revision's story is the stored one: left None here."""
+    if change is ChangeKind.REVISED:
+        return "revision", None
+    if link is None:
+        return "new", None
+    if link.role == "duplicate":
+        return None
+    return ("development" if link.role in _AS_DEVELOPMENT else "new"), link.story_id
 
 
 def headless(annotations: Annotations) -> list[str]:

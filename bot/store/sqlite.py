@@ -3,8 +3,9 @@
 Built in layers: `sqlite_base.SQLiteBase` holds the one connection (WAL) and the transactions
 (one short `BEGIN IMMEDIATE` per write, rolled back on any error or cancel, sqlite3 errors
 leaving as `StoreError`); `sqlite_subs.SQLiteSubscriptions` adds the subscription store and
-`sqlite_stories.SQLiteStories` the reading of developing stories; this module adds the schema,
-the sources' fetch state and the items with their annotations (story links included).
+`sqlite_stories.SQLiteStories` the reading of developing stories, `sqlite_outbox.SQLiteOutbox`
+the outbox's state machine; this module adds the schema, the sources' fetch state and the items
+with their annotations (story links included) and the alerts their matches put in the outbox.
 
 Must not import bot.ingest, bot.channels or bot.delivery.
 """
@@ -29,7 +30,8 @@ from bot.models import (
 )
 from bot.store import NO_ANNOTATIONS, migrations
 from bot.store import sqlite_sql as sql
-from bot.store.recording import TOMBSTONE, annotated, check_annotations, recorded
+from bot.store.outbox_sql import enqueue_plan
+from bot.store.recording import TOMBSTONE, annotated, check_annotations, enqueued, recorded
 from bot.store.rows import (
     row_to_item,
     row_to_match,
@@ -40,12 +42,13 @@ from bot.store.rows import (
     to_db_time,
 )
 from bot.store.sqlite_base import CHUNK, log, marks
+from bot.store.sqlite_outbox import SQLiteOutbox
 from bot.store.sqlite_stories import SQLiteStories
 from bot.store.sqlite_subs import SQLiteSubscriptions
 from bot.store.story_rows import story_params
 
 
-class SQLiteStore(SQLiteSubscriptions, SQLiteStories):
+class SQLiteStore(SQLiteSubscriptions, SQLiteStories, SQLiteOutbox):
     # --- schema ---------------------------------------------------------------------------
     async def schema_version(self) -> int:
         async with self._tx("read the schema version", write=False) as db:
@@ -113,6 +116,7 @@ class SQLiteStore(SQLiteSubscriptions, SQLiteStories):
             joins = await self._stories_plan(db, kept, heads, when)  # reads; may refuse
             plan = sql.refresh_plan(state.source_id, written, when)
             plan += sql.annotation_plan(written, kept, when)  # after the items they refer to
+            plan += enqueue_plan(enqueued(written, kept), when)  # with the matches: nothing lost
             plan += joins  # after the items, like the annotations
             for statement, rows in plan:
                 if rows:

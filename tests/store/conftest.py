@@ -1,6 +1,7 @@
 """Fixtures for the store tests: `store`, one migrated Store per backend (`unmigrated_store`, the
-same on an empty database), and helpers that build test values (items, changes, states, item
-annotations) with sensible defaults.
+same on an empty database; `file_store`, a SQLiteStore on a file for SQLite's own tests), and
+helpers that build test values (items, changes, states, item annotations, subscribers and the
+matches that put alerts in the outbox) with sensible defaults.
 
 A backend is one entry of BACKENDS: a function from a temporary directory to a store URL.
 The PostgreSQL backend will add an entry (skipping when no test database is configured).
@@ -8,16 +9,29 @@ The PostgreSQL backend will add an entry (skipping when no test database is conf
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.models import Change, ChangeKind, Item, ItemMatch, ItemTag, SourceState
+from bot.models import (
+    Annotations,
+    Change,
+    ChangeKind,
+    Item,
+    ItemMatch,
+    ItemTag,
+    SourceState,
+    Story,
+    StoryLink,
+)
 from bot.store import Store, open_store
+from bot.store.sqlite import SQLiteStore
+from subscriptions.models import Subscriber
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -42,6 +56,17 @@ async def store(unmigrated_store: Store) -> Store:
     """A migrated, empty store; closed after the test."""
     await unmigrated_store.migrate()
     return unmigrated_store
+
+
+@pytest.fixture
+async def file_store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    """A migrated SQLiteStore on a file, for the tests of what is particular to SQLite."""
+    store = SQLiteStore(tmp_path / "alertbot.db")
+    try:
+        await store.migrate()
+        yield store
+    finally:
+        await store.close()
 
 
 def at(minutes: float) -> datetime:
@@ -105,3 +130,28 @@ def match(item: Item, subscription_id: int, subscriber_id: int = 1, *reasons: st
         subscriber_id=subscriber_id,
         reasons=reasons or (f"sub {subscription_id} ⊃ {item.key}",),
     )
+
+
+async def make_subscriber(store: Store, address: str = "1001", **settings: Any) -> Subscriber:
+    """A Telegram subscriber at `address`, with `settings` (paused, active, ...) saved."""
+    sub = await store.ensure_subscriber("telegram", address, T0)
+    if settings:
+        sub = dataclasses.replace(sub, **settings)
+        await store.update_subscriber(sub)
+    return sub
+
+
+async def record_matched(
+    store: Store,
+    change: Change,
+    subs: Sequence[Subscriber],
+    *,
+    links: Sequence[StoryLink] = (),
+    heads: Sequence[Story] = (),
+    when: datetime = T0,
+) -> None:
+    """Record `change` with a match of its version by each of `subs` (subscription n + 1), and
+    the story `links` and `heads` given: what puts alerts in the outbox."""
+    matches = tuple(match(change.item, n + 1, s.id) for n, s in enumerate(subs))
+    notes = Annotations(matches=matches, links=tuple(links), stories=tuple(heads))
+    await store.record_refresh(make_state(), [change], when, notes)

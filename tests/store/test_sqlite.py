@@ -10,7 +10,6 @@ import asyncio
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,16 +23,6 @@ from bot.store.rows import from_db_time, to_db_time
 from bot.store.sqlite import SQLiteStore
 
 from .conftest import T0, make_item, make_state, new
-
-
-@pytest.fixture
-async def file_store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
-    store = SQLiteStore(tmp_path / "alertbot.db")
-    try:
-        await store.migrate()
-        yield store
-    finally:
-        await store.close()
 
 
 def read_file(path: Path, query: str) -> list[tuple]:

@@ -1,0 +1,144 @@
+"""The SQL of the outbox (SQLite dialect, the PostgreSQL forms noted where they differ), and
+`enqueue_plan`, which turns the alerts `recording.enqueued` decided into batches for
+record_refresh's transaction.
+
+The states and their moves are ARCHITECTURE.md's "The outbox, as a state machine". A claim
+sets `next_at` to the end of its lease, so one condition, `state IN ('pending', 'held',
+'claimed') AND next_at <= now`, finds the due alerts, the holds that ended and the claims whose
+worker died, on one index (state, next_at). Every mark_* of a claimed alert names the worker
+that claimed it and changes nothing once another worker has taken the claim over: a late
+worker never clobbers.
+
+Pure data and functions: no I/O. Must not import bot.ingest, bot.channels or bot.delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.store.outbox_rows import ALERT_COLUMNS, STATE_COLUMNS, enqueue_params
+from bot.store.recording import Enqueue
+
+_A_COLS = ", ".join(f"a.{c}" for c in ALERT_COLUMNS)
+_STATE_COLS = ", ".join(f"a.{c}" for c in STATE_COLUMNS)
+_FROM = "FROM alerts AS a JOIN subscribers AS b ON b.id = a.subscriber_id"
+_INSERT = (
+    "INSERT INTO alerts (subscriber_id, item_key, content_hash, kind, story_id, reasons, "
+    "state, next_at, attempt, created_at) "
+)
+_ACTIVE = "FROM subscribers AS b WHERE b.id = :subscriber_id AND b.active = 1"
+# What a subscriber received: a sent alert, or one merged into a message that went out.
+_RECEIVED = "e.state IN ('sent', 'merged')"
+
+# --- enqueue (inside record_refresh) ----------------------------------------------------------
+# ON CONFLICT, not INSERT OR IGNORE: that would also skip a row breaking NOT NULL or a CHECK.
+_ENQUEUE = (
+    _INSERT + "SELECT b.id, :item_key, :content_hash, :kind, :story_id, :reasons, "
+    f"'pending', :now, 0, :now {_ACTIVE} ON CONFLICT DO NOTHING"
+)
+# A revision goes to those who received an earlier version, in the story the item is in.
+_ENQUEUE_REVISION = (
+    _INSERT + "SELECT b.id, :item_key, :content_hash, 'revision', "
+    "(SELECT m.story_id FROM story_items AS m WHERE m.item_key = :item_key), :reasons, "
+    f"'pending', :now, 0, :now {_ACTIVE} AND EXISTS (SELECT 1 FROM alerts AS e "
+    "WHERE e.subscriber_id = b.id AND e.item_key = :item_key "
+    f"AND e.content_hash <> :content_hash AND {_RECEIVED}) ON CONFLICT DO NOTHING"
+)
+
+# --- claim ------------------------------------------------------------------------------------
+# Oldest due first. Inside one BEGIN IMMEDIATE: select, then claim each row. A claim taken over
+# from a dead worker counts as an attempt (its send may have happened, or crashed the worker).
+# An inactive subscriber's alerts wait (deactivate_subscriber fails them).
+DUE = (
+    f"SELECT {_A_COLS}, a.state, b.channel, b.address {_FROM} "
+    "WHERE a.state IN ('pending', 'held', 'claimed') AND a.next_at <= :now AND b.active = 1 "
+    "ORDER BY a.next_at, a.id LIMIT :limit"
+)
+CLAIM = (
+    "UPDATE alerts SET state = 'claimed', worker = :worker, lease_until = :until, "
+    "next_at = :until, attempt = CASE WHEN state = 'claimed' THEN attempt + 1 ELSE attempt END "
+    "WHERE id = :id"
+)
+# PostgreSQL, one statement; SKIP LOCKED lets concurrent workers claim disjoint batches:
+#   WITH due AS (SELECT a.id FROM alerts AS a JOIN subscribers AS b ON b.id = a.subscriber_id
+#     WHERE a.state IN ('pending', 'held', 'claimed') AND a.next_at <= $1 AND b.active = 1
+#     ORDER BY a.next_at, a.id LIMIT $2 FOR UPDATE OF a SKIP LOCKED)
+#   UPDATE alerts AS a SET state = 'claimed', worker = $3, lease_until = $4, next_at = $4,
+#     attempt = CASE WHEN a.state = 'claimed' THEN a.attempt + 1 ELSE a.attempt END
+#   FROM due, subscribers AS b WHERE a.id = due.id AND b.id = a.subscriber_id
+#   RETURNING a.*, b.channel, b.address        -- in no order: sort by (old next_at, id)
+
+# --- marks ------------------------------------------------------------------------------------
+_CLAIMED_BY = "WHERE id = :id AND state = 'claimed' AND worker = :worker"
+MARK_SENT = (
+    "UPDATE alerts SET state = 'sent', platform_message_id = :message_id, sent_at = :now, "
+    f"reason = NULL, lease_until = NULL {_CLAIMED_BY}"
+)
+MARK_RETRY = (
+    "UPDATE alerts SET state = 'pending', attempt = attempt + 1, next_at = :next_at, "
+    f"reason = :reason, lease_until = NULL, worker = NULL {_CLAIMED_BY}"
+)
+MARK_FAILED = (
+    f"UPDATE alerts SET state = 'failed', reason = :reason, lease_until = NULL {_CLAIMED_BY}"
+)
+# Held and merged apply to waiting alerts and to claimed ones (of `worker`, when it is given).
+# PostgreSQL: spell the parameter `$n::text IS NULL`.
+_MOVABLE = (
+    "AND (state IN ('pending', 'held') "
+    "OR (state = 'claimed' AND (:worker IS NULL OR worker = :worker)))"
+)
+MARK_HELD = (
+    "UPDATE alerts SET state = 'held', next_at = :until, reason = :reason, lease_until = NULL, "
+    f"worker = NULL WHERE id = :id {_MOVABLE}"
+)
+MARK_MERGED = (
+    "UPDATE alerts SET state = 'merged', merged_into = :into, lease_until = NULL, "
+    f"worker = NULL WHERE id = :id AND id <> :into {_MOVABLE}"
+)
+
+# --- subscribers' fate ------------------------------------------------------------------------
+DEACTIVATE = "UPDATE subscribers SET active = 0 WHERE id = :id"
+FAIL_OPEN = (
+    "UPDATE alerts SET state = 'failed', reason = :reason, lease_until = NULL "
+    "WHERE subscriber_id = :id AND state IN ('pending', 'held', 'claimed')"
+)
+ADDRESS_OF = "SELECT channel, address FROM subscribers WHERE id = ?"
+HOLDER_OF = "SELECT id FROM subscribers WHERE channel = ? AND address = ?"
+MOVE = "UPDATE subscribers SET address = :address WHERE id = :id"
+# The old chat's message ids mean nothing at the new address: its stories start new threads.
+DROP_THREADS = "DELETE FROM threads WHERE channel = :channel AND address = :old"
+
+# --- threads ----------------------------------------------------------------------------------
+THREAD = (
+    "SELECT platform_message_id FROM threads WHERE channel = ? AND address = ? AND story_id = ?"
+)
+SAVE_THREAD = (
+    "INSERT INTO threads (channel, address, story_id, platform_message_id, updated) "
+    "VALUES (:channel, :address, :story_id, :message_id, :now) "
+    "ON CONFLICT (channel, address, story_id) DO UPDATE SET "
+    "platform_message_id = excluded.platform_message_id, updated = excluded.updated"
+)
+
+# --- reading ----------------------------------------------------------------------------------
+COUNTS = "SELECT state, COUNT(*) AS n FROM alerts GROUP BY state"
+_RECORD = f"SELECT {_A_COLS}, {_STATE_COLS}, b.channel, b.address {_FROM}"
+ALERTS_OF = f"{_RECORD} WHERE a.subscriber_id = ? ORDER BY a.id"
+ALERTS_OF_IN_STATE = f"{_RECORD} WHERE a.subscriber_id = ? AND a.state = ? ORDER BY a.id"
+ALERT_BY_ID = f"{_RECORD} WHERE a.id = ?"
+SENT_ITEMS = (
+    "SELECT e.item_key FROM alerts AS e WHERE e.subscriber_id = ? AND e.story_id = ? "
+    f"AND {_RECEIVED} GROUP BY e.item_key ORDER BY MIN(e.id)"
+)
+
+
+def enqueue_plan(
+    alerts: Sequence[Enqueue], now: str
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(statement, rows) putting `alerts` (as `recording.enqueued` decided them) in the
+    outbox, pending and due `now`. Run after the matches they come from are written."""
+    rows = [(alert.kind, enqueue_params(alert, now)) for alert in alerts]
+    return [
+        (_ENQUEUE, [r for kind, r in rows if kind != "revision"]),
+        (_ENQUEUE_REVISION, [r for kind, r in rows if kind == "revision"]),
+    ]
