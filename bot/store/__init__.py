@@ -169,6 +169,10 @@ class Store(SubscriptionStore, Protocol):
         claim_alerts hands them out again. With `worker`, an alert claimed by another worker
         is left alone. Return how many were held."""
 
+    async def release_held(self, subscriber_id: int, now: datetime) -> int:
+        """The subscriber's held alerts become due now (/resume, quiet hours ended early).
+        Return how many."""
+
     async def mark_merged(
         self, alert_ids: Sequence[int], into_id: int, worker: str | None = None
     ) -> int:

@@ -276,6 +276,13 @@ MIGRATIONS: tuple[Migration, ...] = (
         sqlite=_dialect(_V4, serial="INTEGER PRIMARY KEY AUTOINCREMENT"),
         postgresql=_dialect(_V4, serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
     ),
+    Migration(
+        version=5,
+        description="subscribers' quiet hours",
+        # "22:00-07:00" in the subscriber's time zone; '' = none.
+        sqlite=("ALTER TABLE subscribers ADD COLUMN quiet_hours TEXT NOT NULL DEFAULT ''",),
+        postgresql=("ALTER TABLE subscribers ADD COLUMN quiet_hours TEXT NOT NULL DEFAULT ''",),
+    ),
 )
 
 LATEST = len(MIGRATIONS)

@@ -88,6 +88,10 @@ _MOVABLE = (
     "AND (state IN ('pending', 'held') "
     "OR (state = 'claimed' AND (:worker IS NULL OR worker = :worker)))"
 )
+RELEASE_HELD = (
+    "UPDATE alerts SET state = 'pending', next_at = :now, reason = NULL "
+    "WHERE subscriber_id = :subscriber_id AND state = 'held'"
+)
 MARK_HELD = (
     "UPDATE alerts SET state = 'held', next_at = :until, reason = :reason, lease_until = NULL, "
     f"worker = NULL WHERE id = :id {_MOVABLE}"

@@ -50,6 +50,7 @@ SUBSCRIBER_COLUMNS = (
     "paused",
     "active",
     "created_at",
+    "quiet_hours",
 )
 SUBSCRIPTION_COLUMNS = ("id", "subscriber_id", "query", "mode", "created_at")
 MUTE_COLUMNS = ("subscriber_id", "story_id", "until")
@@ -176,6 +177,7 @@ def row_to_subscriber(row: Row, prefix: str = "") -> Subscriber:
         paused=bool(row[prefix + "paused"]),
         active=bool(row[prefix + "active"]),
         created_at=from_db_time(row[prefix + "created_at"]),
+        quiet_hours=row[prefix + "quiet_hours"],
     )
 
 

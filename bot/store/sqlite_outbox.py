@@ -67,6 +67,12 @@ class SQLiteOutbox(SQLiteBase):
                 for i in dict.fromkeys(alert_ids)]
         return await self._mark_many(sql.MARK_HELD, rows, f"hold {len(rows)} alerts")
 
+    async def release_held(self, subscriber_id: int, now: datetime) -> int:
+        params = {"subscriber_id": subscriber_id, "now": to_db_time(now)}
+        async with self._tx(f"release held alerts of subscriber {subscriber_id}") as db:
+            cursor = await db.execute(sql.RELEASE_HELD, params)
+            return cursor.rowcount
+
     async def mark_merged(
         self, alert_ids: Sequence[int], into_id: int, worker: str | None = None
     ) -> int:

@@ -171,6 +171,7 @@ ENSURE_SUBSCRIBER = (
 )
 UPDATE_SUBSCRIBER = (
     "UPDATE subscribers SET lang = :lang, timezone = :timezone, paused = :paused, "
+    "quiet_hours = :quiet_hours, "
     "active = :active WHERE id = :id"
 )
 COUNT_SUBSCRIPTIONS = "SELECT COUNT(*) FROM subscriptions WHERE subscriber_id = ?"

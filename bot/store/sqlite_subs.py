@@ -53,6 +53,7 @@ class SQLiteSubscriptions(SQLiteBase):
             "timezone": subscriber.timezone,
             "paused": int(subscriber.paused),
             "active": int(subscriber.active),
+            "quiet_hours": subscriber.quiet_hours,
         }
         async with self._tx(f"update subscriber {subscriber.id}") as db:
             cursor = await db.execute(sql.UPDATE_SUBSCRIBER, params)

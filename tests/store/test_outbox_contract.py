@@ -223,3 +223,18 @@ async def test_a_refresh_failing_after_its_alerts_leaves_none(store: Store) -> N
         await record_matched(store, new(a), [sub], links=[broken], heads=[head()])
     assert await store.alerts_of(sub.id) == [] and await store.item_matches("a") == []
     assert await store.known_items(["a"]) == {}
+
+
+
+async def test_release_held_makes_held_alerts_due_now(store: Store) -> None:
+    sub = await make_subscriber(store, paused=True, quiet_hours="22:00-07:00",
+                                timezone="America/Los_Angeles")
+    again = await store.subscriber("telegram", sub.address)
+    assert again is not None and again.quiet_hours == "22:00-07:00" and again.paused
+    await record_matched(store, new(make_item("a")), [sub])
+    [a] = await store.claim_alerts(W1, T0, 60.0, 1)
+    assert await store.mark_held([a.id], at(3600), "paused") == 1
+    assert await store.claim_alerts(W1, at(10), 60.0, 10) == []
+    assert await store.release_held(sub.id, at(10)) == 1
+    [back] = await store.claim_alerts(W2, at(10), 60.0, 10)
+    assert back.id == a.id
