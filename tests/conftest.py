@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.fakebot import FakeBotAPI
 from tests.httpserver import LocalServer
 
 
@@ -18,3 +19,20 @@ async def local_server() -> AsyncIterator[LocalServer]:
         yield server
     finally:
         await server.stop()
+
+
+@pytest.fixture
+async def fake_bot(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotAPI]:
+    """A fake Telegram Bot API on 127.0.0.1 with Telegram's limits; give PTB
+    `base_url(fake_bot.base_url)` and `token(fake_bot.token)`.
+
+    Sets PTB_TIMEDELTA=true for the test: PTB 22.8 builds every RetryAfter through a deprecated
+    int accessor, so under filterwarnings=error a 429 would surface as PTBDeprecationWarning
+    instead of RetryAfter. With it, RetryAfter.retry_after is a datetime.timedelta."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    fake = FakeBotAPI()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
