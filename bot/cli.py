@@ -68,6 +68,9 @@ def _config_path(arg: str | None) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # python-telegram-bot 22 warns on every 429 unless time periods are timedeltas; opt in
+    # (bot.channels.telegram reads either form).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(_config_path(args.config), os.environ)

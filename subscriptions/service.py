@@ -53,25 +53,38 @@ class SubscriptionService:
     # --- queries --------------------------------------------------------------------------
 
     def parse(self, text: str) -> Query:
+        return self._parse(text)[0]
+
+    def _parse(self, text: str) -> tuple[Query, tuple[str, ...]]:
+        """The query and the ids of its in: places, resolved ONCE: a display name such as
+        "Orange County" names several places, so it must never be looked up again."""
         known: Collection[str] | None = self._sources or None
-        return parse_query(text, limits=self._limits, known_sources=known,
-                           resolve_place=lambda name: self._gaz.resolve(name).name)
+        resolved: dict[str, str] = {}  # canonical name -> place id, in query order
+
+        def resolve(name: str) -> str:
+            place = self._gaz.resolve(name)
+            shown = place.name
+            if resolved.get(shown, place.id) != place.id and place.parent:  # a namesake
+                shown = f"{place.name} ({self._gaz.get(place.parent).name})"
+            resolved.setdefault(shown, place.id)
+            return shown
+
+        query = parse_query(text, limits=self._limits, known_sources=known,
+                            resolve_place=resolve)
+        return query, tuple(resolved[p] for p in query.places if p in resolved)
 
     def describe(self, query: Query) -> str:
         return describe(query, self._synonyms, source_names=self._sources)
-
-    def _place_ids(self, query: Query) -> tuple[str, ...]:
-        return tuple(self._gaz.resolve(name).id for name in query.places)
 
     async def load(self) -> int:
         """Build the index from the store; queries that no longer parse (a place renamed,
         a source removed) are skipped, not fatal. Return how many were indexed."""
         for sub, subscriber in await self._store.active_subscriptions():
             try:
-                query = self.parse(sub.query)
+                query, places = self._parse(sub.query)
             except QueryError:
                 continue
-            self.matcher.add(sub.id, subscriber.id, query, self._place_ids(query))
+            self.matcher.add(sub.id, subscriber.id, query, places)
         return len(self.matcher)
 
     def match(self, doc: Document) -> list[Match]:
@@ -80,16 +93,16 @@ class SubscriptionService:
     def preview(self, text: str, docs: Iterable[Document]) -> list[tuple[Document, Match]]:
         """Which of `docs` the query would match, and why — before anyone subscribes.
         Uses a throwaway index, so the live one is untouched."""
-        query = self.parse(text)
+        query, places = self._parse(text)
         index = Matcher(self._synonyms, self._gaz.containers, lambda p: self._gaz.get(p).name)
-        index.add(0, 0, query, self._place_ids(query))
+        index.add(0, 0, query, places)
         return [(d, found[0]) for d in docs if (found := index.match(d))]
 
     # --- use cases --------------------------------------------------------------------------
 
     async def subscribe(self, channel: str, address: str, text: str, *, now: datetime,
                         lang: str = "en", mode: str = "instant") -> Listed:
-        query = self.parse(text)  # QueryError before anything is written
+        query, places = self._parse(text)  # QueryError before anything is written
         subscriber = await self._store.ensure_subscriber(channel, address, now, lang)
         try:
             sub = await self._store.add_subscription(subscriber.id, text.strip(), mode, now,
@@ -98,7 +111,7 @@ class SubscriptionService:
             raise ServiceError(
                 f"you have {exc.count} subscriptions, the most allowed is {exc.limit}: "
                 "/unsubscribe one first (/list shows them)") from None
-        self.matcher.add(sub.id, subscriber.id, query, self._place_ids(query))
+        self.matcher.add(sub.id, subscriber.id, query, places)
         number = len(await self._store.subscriptions_of(subscriber.id))
         return Listed(number, sub, self.describe(query))
 

@@ -151,3 +151,12 @@ async def test_refresh_records_who_wants_each_new_item(
             (await app.store.subscriber("telegram", "3003")).id]  # type: ignore[union-attr]
     finally:
         await app.close()
+
+
+async def test_namesake_places_keep_the_place_the_user_chose(store: Store) -> None:
+    svc = service(store)
+    florida = await svc.subscribe(*CHAT, 'in:"Orange County, Florida"', now=NOW)
+    query, ids = svc._parse(florida.subscription.query)  # noqa: SLF001 — the ids are the point
+    assert ids == ("us-fl-county-12095",)
+    _, both = svc._parse('in:"Orange County, Florida" in:"Orange County"')  # noqa: SLF001
+    assert both == ("us-fl-county-12095", "us-ca-county-06059")

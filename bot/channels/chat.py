@@ -1,0 +1,129 @@
+"""The values of one chat-command exchange, shared by every platform's glue.
+
+`Request` is what a user sent (already stripped of the platform: Telegram, Discord), `Reply` is
+what to answer, `Pressed` what to do after an inline-button press. `Queries` is the protocol
+for what the commands need beyond `SubscriptionService`: the composition root implements it
+over the store and hands it in, so no command ever touches SQL.
+
+Must not import bot.store or bot.ingest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from subscriptions.gazetteer import Gazetteer
+from subscriptions.models import Subscriber
+from subscriptions.service import SubscriptionService
+
+Button = tuple[str, str]  # (label, callback data ≤ 64 bytes)
+
+
+@dataclass(frozen=True)
+class Request:
+    channel: str  # "telegram", "discord"
+    address: str  # the chat: what alerts for this conversation are sent to
+    user_lang: str | None  # the platform's language code of the sender ("es-MX"), if any
+    text: str  # "/subscribe detainer" (a "/cmd@botname" or "/alerts cmd" prefix is fine)
+    is_group: bool
+    is_admin: bool  # may change this chat's subscriptions (always True in private chats)
+    is_operator: bool  # listed in config as an operator of this bot
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Reply:
+    text_html: str  # HTML (Telegram's subset), everything echoed escaped, ≤ 4096 characters
+    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of inline buttons
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """The answer to an inline-button press: a short notice shown on the button (`toast`),
+    optionally a message to send, and whether to take the pressed button off its message."""
+
+    toast: str
+    reply: Reply | None = None
+    remove_button: bool = False
+
+
+@dataclass(frozen=True)
+class LatestStory:
+    story_id: str
+    title: str
+    url: str
+    when: datetime | None  # when it was matched (or published)
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    id: str
+    name: str
+    healthy: bool
+    last_success: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True)
+class Stats:
+    sources: int
+    healthy_sources: int
+    subscribers: int
+    queue: Mapping[str, int] = field(default_factory=dict)  # outbox alerts by state
+    last_errors: tuple[str, ...] = ()  # newest first, already short
+
+
+@dataclass(frozen=True)
+class StoryInfo:
+    id: str
+    title: str
+    url: str = ""
+    places: tuple[str, ...] = ()  # place names, as the gazetteer spells them
+    agencies: tuple[str, ...] = ()  # agency ids usable with from: ("ice")
+
+
+class Queries(Protocol):
+    """What chat commands read or change beyond SubscriptionService. Implemented by the
+    composition root over the store; every method is one short transaction."""
+
+    async def subscriber(self, channel: str, address: str) -> Subscriber | None:
+        """The chat's subscriber row (its lang, timezone, paused, quiet_hours), if any."""
+
+    async def latest(self, channel: str, address: str, n: int) -> list[LatestStory]:
+        """The n stories most recently matched for this chat, newest first."""
+
+    async def sources(self) -> list[SourceHealth]: ...
+
+    async def stats(self) -> Stats: ...
+
+    async def story(self, story_id: str) -> StoryInfo | None: ...
+
+    async def set_preferences(
+        self, channel: str, address: str, *, now: datetime, lang: str | None = None,
+        timezone: str | None = None, quiet_hours: str | None = None,
+    ) -> Subscriber:
+        """Save the given fields (None = unchanged; quiet_hours "" = none), creating the
+        subscriber if the chat has none yet (a /lang before any /subscribe must stick)."""
+
+    async def resume_held(self, channel: str, address: str) -> int:
+        """Release alerts held while paused (due now); return how many."""
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Everything one command handler needs: the request, the chosen language, the chat's
+    subscriber (None before its first /subscribe or preference) and the use cases."""
+
+    req: Request
+    lang: str
+    subscriber: Subscriber | None
+    service: SubscriptionService
+    gazetteer: Gazetteer
+    queries: Queries
+
+    @property
+    def timezone(self) -> str:
+        return self.subscriber.timezone if self.subscriber else "UTC"

@@ -1,0 +1,299 @@
+"""How an alert reads on Telegram (HTML parse mode): an AlertView in, Messages out.
+
+Feed text goes through `escape`, URLs through `_href`. Size is Telegram's: visible text after
+entity parsing, in UTF-16 code units; `split_html` cuts at the safest boundary and keeps every
+part well-formed. Labels and buttons follow the subscriber's language; summaries stay in the
+source's. Pure: no I/O, no clock. Must not import bot.store or bot.ingest.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html as _html
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import accumulate
+from typing import NamedTuple
+from urllib.parse import urlsplit
+
+from bot.models import Message
+
+LABELS: dict[str, dict[str, str]] = {
+    "en": {"new": "New", "development": "Development", "revision": "Revised",
+           "digest": "Digest", "why": "Why you got this", "read": "Read the release",
+           "story": "Story", "mute": "Mute story", "unsub": "Unsubscribe",
+           "more": "More like this", "alerts": "{n} alerts"},
+    "es": {"new": "Nuevo", "development": "Novedad", "revision": "Revisado",
+           "digest": "Resumen", "why": "Por qué lo recibes", "read": "Leer el comunicado",
+           "story": "Historia", "mute": "Silenciar historia", "unsub": "Cancelar suscripción",
+           "more": "Más como esto", "alerts": "{n} alertas"},
+}
+ICONS = {"new": "🆕", "development": "🔄", "revision": "✏️", "digest": "📰"}
+CALLBACK_MAX = 64  # bytes: Telegram refuses longer callback_data
+MERGED_NOTE = 160  # characters of the first note (or summary) shown per alert in a merged message
+
+
+@dataclass(frozen=True)
+class AlertView:
+    """Everything a message says, gathered by the dispatcher. `story_id` feeds the buttons."""
+
+    kind: str  # "new" | "development" | "revision" | "digest"
+    title: str
+    summary: str  # grounded summary text (may be "")
+    notes: tuple[str, ...]  # what it adds to its story / what the revision changed
+    url: str
+    source_name: str
+    agency: str
+    published: datetime | None
+    reasons: tuple[str, ...]  # why it matched, as display strings
+    story_title: str | None = None
+    response_note: str | None = None  # "California responded 5 h later"
+    story_id: str | None = None
+
+
+def label(lang: str, key: str) -> str:
+    """A translated label; "es-MX" reads as "es", and an unknown language as English."""
+    table = LABELS.get(lang.split("-")[0].lower(), LABELS["en"])
+    return table.get(key) or LABELS["en"].get(key, key)
+
+
+_CONTROLS = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), *range(127, 160))}
+
+
+def escape(text: str) -> str:
+    """Feed text made safe for HTML parse mode: `<`, `>`, `&` as entities; control characters
+    dropped (never meant, and Telegram refuses some); lone surrogates replaced (they cannot be
+    encoded to send at all); CR LF and CR become LF."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _html.escape(text, quote=False)
+
+
+def _href(url: str) -> str | None:
+    """The attribute-escaped URL, or None unless it is a plain http(s) link: Telegram rejects
+    a message whose link it cannot parse, and a `javascript:` link must never be offered."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return None
+    ok = (url.isprintable() and " " not in url  # no control, surrogate or space character
+          and parts.scheme.lower() in ("http", "https") and parts.netloc)
+    return _html.escape(url, quote=True) if ok else None
+
+
+def _line(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _cut_text(text: str, n: int) -> str:
+    """At most about n characters, ended at a word (cut before escaping: never in an entity)."""
+    text = _line(text)
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + " …"
+
+
+def _link(url: str, text: str, *, show_url: bool = False) -> str:
+    """`text` linked to `url`; a URL we will not link stays plain (shown, if `show_url`)."""
+    href = _href(url)
+    if href:
+        return f'<a href="{href}">{text}</a>'
+    return f"{text}: {escape(_line(url))}" if show_url and _line(url) else text
+
+
+def _kind(view: AlertView, lang: str) -> str:
+    return f"{ICONS.get(view.kind, '🔔')} <b>{escape(label(lang, view.kind))}</b>"
+
+
+def _head(view: AlertView, lang: str) -> str:
+    dt = view.published
+    when = (dt.astimezone(UTC) if dt.tzinfo else dt).strftime("%Y-%m-%d %H:%M UTC") if dt else ""
+    meta = [_line(view.agency).upper(), _line(view.source_name), when]
+    head = " · ".join([_kind(view, lang), *(escape(m) for m in meta if m)])
+    return f"{head}\n<b>{escape(_line(view.title))}</b>" if _line(view.title) else head
+
+
+def _alert_html(view: AlertView, lang: str) -> str:
+    story = [f"<i>{escape(label(lang, 'story'))}: {escape(_line(view.story_title))}</i>"
+             if _line(view.story_title) else "", escape(_line(view.response_note))]
+    summary = re.sub(r"\n\s*\n\s*", "\n\n", escape(view.summary.strip()))
+    notes = "\n".join(f"• {escape(n.strip())}" for n in view.notes if n.strip())
+    reasons = "; ".join(escape(_line(r)) for r in view.reasons if _line(r))
+    why = f"<b>{escape(label(lang, 'why'))}:</b> {reasons}" if reasons else ""
+    read = _link(view.url, escape(label(lang, "read")), show_url=True) if _line(view.url) else ""
+    blocks = [_head(view, lang), "\n".join(s for s in story if s), summary, notes,
+              "\n".join(s for s in (why, read) if s)]
+    return "\n\n".join(b for b in blocks if b)
+
+
+def _buttons(view: AlertView, lang: str) -> tuple[tuple[str, str], ...]:
+    story = [(label(lang, k), f"{k}:{view.story_id}") for k in ("mute", "more") if view.story_id]
+    fits = [b for b in story if len(b[1].encode()) <= CALLBACK_MAX]  # not the alert's fault
+    return (*fits, (label(lang, "unsub"), "menu:unsub"))
+
+
+def _messages(parts: list[str], buttons: tuple[tuple[str, str], ...]) -> list[Message]:
+    """Buttons ride on the last part only: they act on the whole alert, once."""
+    return [Message(text=p, buttons=buttons if i == len(parts) - 1 else ())
+            for i, p in enumerate(parts)]
+
+
+def render_telegram(view: AlertView, *, lang: str = "en", limit: int = 4096) -> list[Message]:
+    """One alert as one message, or as several parts when it must be split."""
+    return _messages(split_html(_alert_html(view, lang), limit), _buttons(view, lang))
+
+
+def _entry(n: int, view: AlertView, lang: str) -> str:
+    title = _link(view.url, escape(_cut_text(view.title, 200) or _line(view.url)))
+    source = [escape(s) for s in (_line(view.agency).upper(), _line(view.source_name)) if s]
+    lines = [" · ".join([f"{n}. {_kind(view, lang)}", title, *source])]
+    first = _line(next((x for x in view.notes if x.strip()), view.summary))
+    reasons = _cut_text("; ".join(_line(r) for r in view.reasons if _line(r)), 100)
+    if first:
+        lines.append(escape(_cut_text(first, MERGED_NOTE)))
+    if reasons:
+        lines.append(f"<i>{escape(label(lang, 'why'))}: {escape(reasons)}</i>")
+    return "\n".join(lines)
+
+
+def render_merged(views: Sequence[AlertView], *, lang: str = "en",
+                  limit: int = 4096) -> list[Message]:
+    """A burst for one chat as ONE message: a numbered list of titles, links and first notes,
+    split only if it must be. A single alert is rendered whole."""
+    if len(views) <= 1:
+        return [m for v in views for m in render_telegram(v, lang=lang, limit=limit)]
+    head = f"{ICONS['digest']} <b>{escape(label(lang, 'alerts').format(n=len(views)))}</b>"
+    html = "\n\n".join([head, *(_entry(i, v, lang) for i, v in enumerate(views, 1))])
+    return _messages(split_html(html, limit), ((label(lang, "unsub"), "menu:unsub"),))
+
+
+# Splitting. The tags Telegram knows; any other `<x>` is text.
+_TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code",
+                   "pre", "span", "tg-spoiler", "blockquote"})
+_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*)?>"
+                    r"|&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+# A whitespace run (not a no-break space: its whole point is not to be split at), with the
+# sentence end before it if any; tags show as \x00 in the text this runs over.
+_RUN = re.compile("([.!?…。][\x00\"'”’)»\\]]*)?([^\\S\u00a0\u2007\u202f]+)")
+_GLUE = frozenset("\u200d\ufe0e\ufe0f")  # joiner, variation selectors (skin tones: by range)
+
+
+class _Atom(NamedTuple):
+    """An indivisible piece of the HTML: a tag, or one visible character (maybe an entity)."""
+
+    raw: str
+    width: int  # visible UTF-16 code units
+    kind: str  # "t" text, "o" opening tag, "c" closing tag
+    key: str  # the character for text, the tag name for tags
+
+
+def _text(s: str) -> list[_Atom]:  # a stray `<`, `>`, `&` is escaped: the markup stays valid
+    return [_Atom(_html.escape(c, quote=False), 1 + (ord(c) > 0xFFFF), "t", c) for c in s]
+
+
+def _token(m: re.Match[str]) -> list[_Atom]:
+    slash, name, attrs, entity = m.groups()
+    if entity is not None:
+        n = 0 if entity in _NAMED else int(entity[2:], 16) if entity[1] in "xX" else int(entity[1:])
+        char = _NAMED.get(entity) or (chr(n) if 0 < n <= 0x10FFFF and not 0xD800 <= n <= 0xDFFF
+                                      else "")
+        return [_text(char)[0]._replace(raw=m.group(0))] if char else _text(m.group(0))
+    if name.lower() not in _TAGS or (slash and attrs):
+        return _text(m.group(0))
+    return [_Atom(m.group(0), 0, "c" if slash else "o", name.lower())]
+
+
+def _glued(a: _Atom) -> bool:
+    """Whether this character belongs to the one before it (a cut here would tear it)."""
+    c = a.key[0]
+    return a.kind == "t" and (c in _GLUE or 0x1F3FB <= ord(c) <= 0x1F3FF
+                              or unicodedata.combining(c) > 0)
+
+
+class _Splitter:
+    """The HTML as atoms, their running visible width (`pre[i]`: of atoms[:i]), and the
+    whitespace runs to cut at as (start, end, level): 3 paragraph, 2 line, 1 sentence, 0 word."""
+
+    def __init__(self, html: str, limit: int) -> None:
+        self.atoms: list[_Atom] = []
+        pos = 0
+        for m in _TOKEN.finditer(html):
+            self.atoms += _text(html[pos:m.start()]) + _token(m)
+            pos = m.end()
+        self.atoms += _text(html[pos:])
+        self.limit = limit
+        self.stack: list[_Atom] = []  # the tags open at the end of the last part
+        self.pre = list(accumulate((a.width for a in self.atoms), initial=0))
+        text = "".join(a.key if a.kind == "t" else "\x00" for a in self.atoms)
+        self.runs: list[tuple[int, int, int]] = []
+        for m in _RUN.finditer(text):
+            newlines = m.group(2).count("\n")
+            level = 3 if newlines > 1 else 2 if newlines else 1 if m.group(1) else 0
+            self.runs.append((m.start(2), m.end(2), level))
+        self.starts = [r[0] for r in self.runs]
+
+    def emit(self, begin: int, resume: int, cut: int) -> str:
+        """One part: tags left open by the last part reopened, its own closed at the end; text
+        before `resume` is the dropped separator. "" when blank. (Telegram ignores <b></b>.)"""
+        out, stack, visible = [a.raw for a in self.stack], self.stack, False
+        for i, a in enumerate(self.atoms[begin:cut], begin):
+            if a.kind == "o":
+                stack.append(a)
+            elif a.kind == "c" and not (stack and stack[-1].key == a.key):
+                continue  # a close that closes nothing open: Telegram would refuse it
+            elif a.kind == "c":
+                stack.pop()
+            elif i < resume:
+                continue
+            out.append(a.raw)
+            visible = visible or (a.kind == "t" and not a.key.isspace())
+        html = "".join(out + [f"</{a.key}>" for a in reversed(stack)])
+        return html if visible else ""
+
+    def _boundary(self, start: int, hi: int) -> tuple[int, int] | None:
+        """The strongest run that leaves the part at least half full (else the last one), so
+        a paragraph break near the start does not make a near-empty message."""
+        window = self.runs[bisect.bisect_right(self.starts, start):
+                           bisect.bisect_right(self.starts, hi)]
+        half = self.pre[start] + self.limit // 2
+        for level in (3, 2, 1, 0):
+            for a, b, lv in reversed(window):
+                if lv == level and self.pre[a] >= half:
+                    return a, b
+        return (window[-1][0], window[-1][1]) if window else None
+
+    def cut(self, start: int) -> tuple[int, int]:
+        """Where the part starting at `start` ends, and where the next one's text starts."""
+        atoms, n = self.atoms, len(self.atoms)
+        hi = max(bisect.bisect_right(self.pre, self.pre[start] + self.limit) - 1, start + 1)
+        if hi >= n:
+            return n, n
+        found = self._boundary(start, hi)
+        if found:
+            cut, resume = found
+        else:  # one word longer than the limit: cut between characters, never in an emoji
+            cut = hi
+            while cut - 1 > start and (_glued(atoms[cut]) or atoms[cut - 1].key == "\u200d"):
+                cut -= 1
+            resume = cut
+        while cut - 1 > start and atoms[cut - 1].kind == "o":  # a tag opens with its text
+            cut -= 1
+        return cut, resume
+
+
+def split_html(html: str, limit: int = 4096) -> list[str]:
+    """Telegram HTML cut into parts of at most `limit` visible UTF-16 code units, each valid on
+    its own. Cuts at a paragraph, else a line, a sentence, a word; a word longer than the limit
+    is cut between characters. Never inside a tag or an entity."""
+    if limit < 2:
+        raise ValueError("limit must be at least 2 (one character outside the BMP)")
+    splitter, parts = _Splitter(html, limit), []
+    begin = resume = 0
+    while resume < len(splitter.atoms):
+        cut, nxt = splitter.cut(resume)
+        parts.append(splitter.emit(begin, resume, cut))
+        begin, resume = cut, nxt
+    return [p for p in parts if p]
