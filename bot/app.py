@@ -11,15 +11,24 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import random
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 import httpx
+from telegram.ext import Application
 
+from bot.channels import telegram_bot
+from bot.channels.commands import Commands
 from bot.channels.console import ConsoleChannel
+from bot.channels.telegram import TelegramChannel
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.views import ViewBuilder
 from bot.errors import AlertbotError
 from bot.ingest import schedule
 from bot.ingest.fetcher import Fetcher
@@ -28,6 +37,7 @@ from bot.ingest.scheduler import Scheduler
 from bot.ingest.tagging import Annotator
 from bot.logs import event
 from bot.models import Change, ChangeKind, RefreshReport, Source, StoryLink, Summary
+from bot.queries import StoreQueries
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.stories.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer, as_async
@@ -192,18 +202,40 @@ def subscription_service(
 
 async def run(app: App, stop: asyncio.Event) -> None:
     """The worker: poll until `stop`; serve /healthz when `[web] listen` is set; prune items
-    older than the retention period to tombstones (they never come back as new)."""
+    older than the retention period to tombstones (they never come back as new); with a
+    Telegram token, answer chat commands and deliver the outbox."""
     runner = None
     if app.settings.web.listen:
         runner = await health.start(app.health, app.settings.web.listen)
-    pruner = asyncio.create_task(_prune_forever(app, stop))
+    tasks = [asyncio.create_task(_prune_forever(app, stop))]
+    telegram_app = None
+    if app.settings.telegram.token:
+        telegram_app, dispatcher = telegram_parts(app)
+        await telegram_bot.start(telegram_app)
+        tasks.append(asyncio.create_task(dispatcher.run(stop)))
     try:
         await app.scheduler.run(stop)
     finally:
-        pruner.cancel()
-        await asyncio.gather(pruner, return_exceptions=True)
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if telegram_app is not None:
+            await telegram_bot.stop(telegram_app)
         if runner is not None:
             await runner.cleanup()
+
+
+def telegram_parts(app: App) -> tuple[Application, Dispatcher]:
+    """The Telegram bot (chat commands) and the dispatcher that sends through it."""
+    cfg = app.settings.telegram
+    queries = StoreQueries(app.store, app.sources, app.policy, app.clock)
+    commands = Commands(app.subscriptions, app.subscriptions.gazetteer, queries)
+    tg = telegram_bot.build_application(cfg.token, cfg.base_url, commands,
+                                        operators=frozenset(cfg.operators), clock=app.clock)
+    views = ViewBuilder(app.store, app.summarize, source_names(app.sources))
+    dispatcher = Dispatcher(app.store, {"telegram": TelegramChannel(tg.bot)}, views,
+                            worker=f"{socket.gethostname()}:{os.getpid()}", clock=app.clock,
+                            monotonic=time.monotonic)
+    return tg, dispatcher
 
 
 async def _prune_forever(app: App, stop: asyncio.Event) -> None:

@@ -190,6 +190,7 @@ class WebSettings(_Section):
 class TelegramSettings(_Section):
     token: str = ""
     base_url: str = "https://api.telegram.org/bot"
+    operators: tuple[int, ...] = ()  # Telegram user ids allowed /stats
 
 
 class DiscordSettings(_Section):
