@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import os
@@ -21,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 import httpx
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.channels import telegram_bot
@@ -43,7 +45,7 @@ from bot.store import Store, open_store
 from bot.stories.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer, as_async
 from bot.stories.timeline import development_note, revision_note, story_view
 from bot.stories.tracker import StoryTracker
-from bot.web import health
+from bot.web import health, metrics
 from subscriptions.gazetteer import load_gazetteer
 from subscriptions.query import Limits
 from subscriptions.service import SubscriptionService
@@ -86,6 +88,13 @@ class App:
                 members.append((item, link))
         title, text = (members[0][0].title, members[0][0].text) if members else (story.title, "")
         return story_view(story, members, await self.summarize(title, text))
+
+    async def metrics(self, dispatcher: Dispatcher | None) -> metrics.Snapshot:
+        health = await self.health()
+        return metrics.Snapshot(
+            queue=await self.store.outbox_counts(),
+            counters=dict(dispatcher.counters) if dispatcher else {},
+            sources={sid: bool(h["healthy"]) for sid, h in health["sources"].items()})
 
     async def health(self) -> dict[str, Any]:
         ok = await self.store.ping()
@@ -205,23 +214,47 @@ async def run(app: App, stop: asyncio.Event) -> None:
     older than the retention period to tombstones (they never come back as new); with a
     Telegram token, answer chat commands and deliver the outbox."""
     runner = None
-    if app.settings.web.listen:
-        runner = await health.start(app.health, app.settings.web.listen)
     tasks = [asyncio.create_task(_prune_forever(app, stop))]
-    telegram_app = None
-    if app.settings.telegram.token:
-        telegram_app, dispatcher = telegram_parts(app)
-        await telegram_bot.start(telegram_app)
+    telegram_app, dispatcher = telegram_parts(app) if app.settings.telegram.token else (None,
+                                                                                         None)
+    if app.settings.web.listen:
+        runner = await health.start(app.health, app.settings.web.listen,
+                                    functools.partial(app.metrics, dispatcher))
+    if telegram_app is not None and dispatcher is not None:
+        tasks.append(asyncio.create_task(_telegram_forever(telegram_app, stop)))
         tasks.append(asyncio.create_task(dispatcher.run(stop)))
     try:
         await app.scheduler.run(stop)
     finally:
         stop.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if telegram_app is not None:
-            await telegram_bot.stop(telegram_app)
         if runner is not None:
             await runner.cleanup()
+
+
+async def _telegram_forever(tg: Application, stop: asyncio.Event) -> None:
+    """Answer chat commands until stop. Telegram unreachable at start (network down) is
+    retried with backoff — polling the newsrooms goes on meanwhile; a token Telegram rejects
+    is said once, clearly, and not retried."""
+    delay = 5.0
+    while not stop.is_set():
+        try:
+            await telegram_bot.start(tg)
+        except InvalidToken:
+            event(log, "telegram_token_rejected", logging.ERROR,
+                  hint="check [telegram] token or TELEGRAM_BOT_TOKEN")
+            return
+        except TelegramError as exc:
+            event(log, "telegram_unreachable", logging.WARNING, error=str(exc), retry_in=delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 300.0)
+            continue
+        try:
+            await stop.wait()
+        finally:
+            await telegram_bot.stop(tg)
+        return
 
 
 def telegram_parts(app: App) -> tuple[Application, Dispatcher]:

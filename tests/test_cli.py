@@ -113,6 +113,11 @@ async def test_run_logs_json_serves_healthz_and_stops_on_sigterm(
         health = await _get_healthz(port)
         assert health["store"] == "ok" and set(health["sources"]) == {"ice-test", "down"}
         await asyncio.sleep(0.8)
+        async with httpx.AsyncClient() as client:
+            scraped = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        assert 'alertbot_outbox_alerts{state="pending"} 0.0' in scraped
+        assert 'alertbot_source_healthy{source="ice-test"} 1.0' in scraped
+        assert "alertbot_sends_total 0.0" in scraped
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(proc.communicate(), 20)

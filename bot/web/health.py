@@ -1,5 +1,6 @@
-"""A tiny aiohttp app: `/healthz` answers whether the store is reachable and which sources are
-healthy (200 when the store answers, 503 when it does not; unhealthy sources are listed).
+"""A tiny aiohttp app: `/metrics` (Prometheus text) and `/healthz`, which answers whether the
+store is reachable and which sources are healthy (200 when the store answers, 503 when it does
+not; unhealthy sources are listed).
 
 It is handed a `check()` coroutine by the composition root; it must not import bot.store or
 bot.ingest itself.
@@ -12,10 +13,13 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.web import metrics
+
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+MetricsSource = Callable[[], Awaitable[metrics.Snapshot]]
 
 
-def make_app(check: HealthCheck) -> web.Application:
+def make_app(check: HealthCheck, snapshot: MetricsSource | None = None) -> web.Application:
     async def healthz(_: web.Request) -> web.Response:
         try:
             report = await check()
@@ -24,15 +28,22 @@ def make_app(check: HealthCheck) -> web.Application:
         status = 200 if report.get("store") == "ok" else 503
         return web.json_response(report, status=status)
 
+    async def scrape(_: web.Request) -> web.Response:
+        snap = await snapshot() if snapshot else metrics.Snapshot()
+        return web.Response(body=metrics.render(snap),
+                            headers={"Content-Type": metrics.CONTENT_TYPE})
+
     app = web.Application()
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", scrape)
     return app
 
 
-async def start(check: HealthCheck, listen: str) -> web.AppRunner:
+async def start(check: HealthCheck, listen: str,
+                snapshot: MetricsSource | None = None) -> web.AppRunner:
     """Serve on `host:port`; the caller keeps the runner and calls `cleanup()` to stop."""
     host, _, port = listen.rpartition(":")
-    runner = web.AppRunner(make_app(check), access_log=None)
+    runner = web.AppRunner(make_app(check, snapshot), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host.strip("[]") or "127.0.0.1", int(port)).start()
     return runner
