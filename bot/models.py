@@ -297,6 +297,7 @@ class Alert:
     reasons: tuple[str, ...] = ()
     attempt: int = 0
     created_at: datetime | None = None
+    released: bool = False  # it waited (quiet hours, pause): released ones go out as one
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ nothing: a claimed alert whose lease runs out is claimed again — the only way 
 Per claimed batch, alerts are grouped by destination. Destinations are served concurrently;
 one destination's alerts go in order, paced by the channel's `Pacer` so no platform limit is
 exceeded. A destination whose backlog its limit cannot deliver promptly gets ONE merged
-message instead of an hour-long trickle. A paused subscriber's alerts are held, not sent.
+message instead of an hour-long trickle. A paused subscriber's alerts are held, not sent, and
+so are alerts inside the subscriber's quiet hours (in their time zone) until those end; what
+waited arrives as one message.
 
 Transient failures retry with exponential backoff (capped), or exactly after the platform's
 `retry_after`; permanent ones are recorded with their reason; a subscriber who blocked us is
@@ -30,6 +32,7 @@ from typing import Protocol
 
 from bot.channels.render import AlertView, render_merged, render_telegram
 from bot.delivery.pacing import Pacer, should_merge
+from bot.delivery.quiet import quiet_until
 from bot.logs import event
 from bot.models import Alert, DeliveryResult, Message
 from bot.store import Store
@@ -103,23 +106,34 @@ class Dispatcher:
             for a in alerts:
                 await self._store.mark_failed(a.id, self._worker, f"no channel {channel_name!r}")
             return
-        alerts = await self._without_paused(alerts)
+        alerts = await self._without_held(alerts)
+        if not alerts:
+            return
         group = channel.is_group(address)
         pacer = self._pacers.setdefault(channel_name, Pacer())
-        if len(alerts) > 1 and should_merge(len(alerts), group=group):
+        released = sum(a.released for a in alerts)
+        # A burst the limit cannot deliver promptly, or what waited through quiet hours or a
+        # pause, goes out as one message.
+        if len(alerts) > 1 and (released > 1 or should_merge(len(alerts), group=group)):
             await self._send_merged(channel, address, alerts, pacer, group)
             return
         for alert in alerts:
             await self._send_one(channel, address, alert, pacer, group)
 
-    async def _without_paused(self, alerts: list[Alert]) -> list[Alert]:
+    async def _without_held(self, alerts: list[Alert]) -> list[Alert]:
+        """Alerts of a paused subscriber, or inside their quiet hours, wait (held)."""
         subscriber = await self._store.subscriber_by_id(alerts[0].subscriber_id)
-        if subscriber is not None and subscriber.paused:
-            until = self._clock() + HOLD_WHILE_PAUSED
-            await self._store.mark_held([a.id for a in alerts], until, "paused")
-            self.counters["held"] += len(alerts)
-            return []
-        return alerts
+        if subscriber is None:
+            return alerts
+        now = self._clock()
+        until = now + HOLD_WHILE_PAUSED if subscriber.paused else quiet_until(
+            now, subscriber.timezone, subscriber.quiet_hours)
+        if until is None:
+            return alerts
+        reason = "paused" if subscriber.paused else "quiet hours"
+        await self._store.mark_held([a.id for a in alerts], until, reason, worker=self._worker)
+        self.counters["held"] += len(alerts)
+        return []
 
     async def _send_one(self, channel: Channel, address: str, alert: Alert, pacer: Pacer,
                         group: bool) -> None:

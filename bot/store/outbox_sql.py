@@ -51,7 +51,7 @@ _ENQUEUE_REVISION = (
 # from a dead worker counts as an attempt (its send may have happened, or crashed the worker).
 # An inactive subscriber's alerts wait (deactivate_subscriber fails them).
 DUE = (
-    f"SELECT {_A_COLS}, a.state, b.channel, b.address {_FROM} "
+    f"SELECT {_A_COLS}, a.state, a.reason AS hold, b.channel, b.address {_FROM} "
     "WHERE a.state IN ('pending', 'held', 'claimed') AND a.next_at <= :now AND b.active = 1 "
     "ORDER BY a.next_at, a.id LIMIT :limit"
 )
@@ -88,8 +88,8 @@ _MOVABLE = (
     "AND (state IN ('pending', 'held') "
     "OR (state = 'claimed' AND (:worker IS NULL OR worker = :worker)))"
 )
-RELEASE_HELD = (
-    "UPDATE alerts SET state = 'pending', next_at = :now, reason = NULL "
+RELEASE_HELD = (  # the reason remembers the hold: released alerts go out as one message
+    "UPDATE alerts SET state = 'pending', next_at = :now, reason = 'released' "
     "WHERE subscriber_id = :subscriber_id AND state = 'held'"
 )
 MARK_HELD = (

@@ -167,4 +167,6 @@ class SQLiteOutbox(SQLiteBase):
 def _as_claimed(row: Row) -> Alert:
     """The Alert of a DUE row, as CLAIM left it: a claim taken over counted an attempt."""
     alert = row_to_alert(row)
+    if row["state"] == "held" or row["hold"] == "released":
+        alert = replace(alert, released=True)
     return replace(alert, attempt=alert.attempt + 1) if row["state"] == "claimed" else alert

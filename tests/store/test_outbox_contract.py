@@ -8,6 +8,7 @@ Runs once per entry of conftest.BACKENDS, through the Store protocol only.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -189,7 +190,8 @@ async def test_held_alerts_come_back_when_the_hold_ends(store: Store) -> None:
     assert (await store.outbox_counts())["held"] == 2
     assert await store.claim_alerts(W1, at(29), 60.0, 10) == []
     back = await store.claim_alerts(W2, at(30), 60.0, 10)
-    assert [x.id for x in back] == [a.id, b.id] and back[0] == a
+    assert [x.id for x in back] == [a.id, b.id] and back[0] == replace(a, released=True)
+    assert all(x.released for x in back)  # they waited: the dispatcher sends them as one
     assert await store.mark_sent(a.id, W2, "m-1", at(30))
     assert await store.mark_held([a.id], at(60), "quiet hours") == 0  # sent is final
 
