@@ -15,20 +15,10 @@ from bot.models import Source
 from bot.settings import PollingSettings, Settings, StorageSettings, TelegramSettings
 from tests.fakebot.server import FakeBotAPI
 from tests.httpserver import LocalServer
-from tests.paths import GOV
+from tests.paths import ero_feed
 
 RSS = "application/rss+xml"
 ANA, BEN = 5001, 5002
-
-
-def ero_feed(*wanted: str) -> bytes:
-    """The real ICE enforcement feed items, keeping those whose title has a wanted word."""
-    full = (GOV / "DERIVED_ice_enforcement_reconstructed.rss.xml").read_bytes()
-    head, _, rest = full.partition(b"<item>")
-    items = [b"<item>" + chunk for chunk in rest.split(b"<item>")]
-    items[-1] = items[-1].split(b"</channel>")[0]
-    keep = [i for i in items if any(w.encode() in i for w in wanted)]
-    return head + b"".join(keep) + b"</channel></rss>"
 
 
 async def test_subscribe_in_spanish_then_the_matching_release_arrives(

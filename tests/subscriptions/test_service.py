@@ -18,7 +18,7 @@ from subscriptions.query import Limits, QueryError
 from subscriptions.service import ServiceError, SubscriptionService
 from subscriptions.terms import load_synonyms
 from tests.httpserver import LocalServer
-from tests.paths import GOV
+from tests.paths import ero_feed
 
 NOW = datetime(2026, 2, 6, tzinfo=UTC)
 CHAT = ("telegram", "1001")
@@ -112,15 +112,6 @@ async def test_pause_resume_and_mute(store: Store) -> None:
     assert mute.story_id == "story-1"
 
 
-def ice_feed(*titles: str) -> bytes:
-    full = (GOV / "DERIVED_ice_enforcement_reconstructed.rss.xml").read_bytes()
-    head, _, rest = full.partition(b"<item>")
-    items = [b"<item>" + chunk for chunk in rest.split(b"<item>")]
-    items[-1] = items[-1].split(b"</channel>")[0]
-    keep = [i for i in items if any(t.encode() in i for t in titles)]
-    return head + b"".join(keep) + b"</channel></rss>"
-
-
 async def test_refresh_records_who_wants_each_new_item(
     local_server: LocalServer, tmp_path: Path
 ) -> None:
@@ -135,9 +126,9 @@ async def test_refresh_records_who_wants_each_new_item(
         ca = await svc.subscribe(*CHAT, 'detainer in:"Orange County"', now=NOW)
         await svc.subscribe("telegram", "2002", "detainer in:Texas", now=NOW)
         await svc.subscribe("telegram", "3003", "in:\"West Virginia\"", now=NOW)
-        local_server.serve_bytes("/ero", ice_feed("New York"), "application/rss+xml")
+        local_server.serve_bytes("/ero", ero_feed("New York"), "application/rss+xml")
         await app.scheduler.poll_once()  # baseline
-        local_server.serve_bytes("/ero", ice_feed("New York", "Anaheim", "West Virginia"),
+        local_server.serve_bytes("/ero", ero_feed("New York", "Anaheim", "West Virginia"),
                                  "application/rss+xml")
         [report] = await app.scheduler.poll_once()
         new = {c.item.title: c.item for c in report.of_kind(ChangeKind.NEW)}
