@@ -117,8 +117,14 @@ class Dispatcher:
         if len(alerts) > 1 and (released > 1 or should_merge(len(alerts), group=group)):
             await self._send_merged(channel, address, alerts, pacer, group)
             return
-        for alert in alerts:
-            await self._send_one(channel, address, alert, pacer, group)
+        for n, alert in enumerate(alerts):
+            result = await self._send_one(channel, address, alert, pacer, group)
+            if result is not None and (result.deactivate or result.new_address):
+                # Blocked, kicked or moved: learnt once, not once per alert. Deactivating
+                # failed the rest already; moved ones are due at once at the new address.
+                for rest in alerts[n + 1:]:
+                    await self._fail(rest, result)
+                return
 
     async def _without_held(self, alerts: list[Alert]) -> list[Alert]:
         """Alerts of a paused subscriber, or inside their quiet hours, wait (held)."""
@@ -136,11 +142,11 @@ class Dispatcher:
         return []
 
     async def _send_one(self, channel: Channel, address: str, alert: Alert, pacer: Pacer,
-                        group: bool) -> None:
+                        group: bool) -> DeliveryResult | None:
         view = await self._view_of(alert)
         if view is None:  # the item is gone (pruned): nothing sensible to send
             await self._store.mark_failed(alert.id, self._worker, "item no longer stored")
-            return
+            return None
         lang = await self._lang(alert)
         messages = render_telegram(view, lang=lang)
         if alert.story_id:
@@ -149,6 +155,7 @@ class Dispatcher:
                 messages = [_reply(messages[0], reply), *messages[1:]]
         result = await self._paced_send(channel, address, messages, pacer, group)
         await self._record(channel, address, [alert], result)
+        return result
 
     async def _send_merged(self, channel: Channel, address: str, alerts: list[Alert],
                            pacer: Pacer, group: bool) -> None:
@@ -164,18 +171,26 @@ class Dispatcher:
 
     async def _paced_send(self, channel: Channel, address: str, messages: Sequence[Message],
                           pacer: Pacer, group: bool) -> DeliveryResult:
-        for _ in messages:  # each part is a message the platform counts
-            wait = pacer.next_slot(address, group=group, now=self._mono()) - self._mono()
-            if wait > 0:
+        """Each part in its own slot (the platform counts every message: parts sent back to
+        back break the per-chat limit), sent as soon as it is taken. A part that does not go
+        ends the send with its result; the last part's is the send's."""
+        result = DeliveryResult("ok")
+        for message in messages:
+            # Look again after every sleep: other destinations woken for the same slot may
+            # have taken it (the global window is shared).
+            while (wait := pacer.next_slot(address, group=group, now=self._mono())
+                   - self._mono()) > 0:
                 await asyncio.sleep(wait)
             pacer.take(address, group=group, now=self._mono())
-        try:
-            result = await channel.send(address, messages)
-        except Exception as exc:  # a channel bug is a transient failure, not a lost alert
-            result = DeliveryResult("retry", reason=f"{type(exc).__name__}: {exc}")
-        if result.status == "retry" and result.retry_after is not None:
-            pacer.penalize(address, result.retry_after, self._mono())
-            self.counters["rate_limited"] += 1
+            try:
+                result = await channel.send(address, [message])
+            except Exception as exc:  # a channel bug is a transient failure, not a lost alert
+                result = DeliveryResult("retry", reason=f"{type(exc).__name__}: {exc}")
+            if result.status == "retry" and result.retry_after is not None:
+                pacer.penalize(address, result.retry_after, self._mono())
+                self.counters["rate_limited"] += 1
+            if result.status != "ok":
+                break
         return result
 
     async def _record(self, channel: Channel, address: str, alerts: Sequence[Alert],
