@@ -9,7 +9,7 @@ one destination's alerts go in order, paced by the channel's `Pacer` so no platf
 exceeded. A destination whose backlog its limit cannot deliver promptly gets ONE merged
 message instead of an hour-long trickle. A paused subscriber's alerts are held, not sent, and
 so are alerts inside the subscriber's quiet hours (in their time zone) until those end; what
-waited arrives as one message.
+waited arrives as one message. A muted story's alerts are dropped (recorded as such).
 
 Transient failures retry with exponential backoff (capped), or exactly after the platform's
 `retry_after`; permanent ones are recorded with their reason; a subscriber who blocked us is
@@ -106,7 +106,7 @@ class Dispatcher:
             for a in alerts:
                 await self._store.mark_failed(a.id, self._worker, f"no channel {channel_name!r}")
             return
-        alerts = await self._without_held(alerts)
+        alerts = await self._without_muted(await self._without_held(alerts))
         if not alerts:
             return
         group = channel.is_group(address)
@@ -125,6 +125,22 @@ class Dispatcher:
                 for rest in alerts[n + 1:]:
                     await self._fail(rest, result)
                 return
+
+    async def _without_muted(self, alerts: list[Alert]) -> list[Alert]:
+        """A story the subscriber muted (/mute or the button) sends nothing more."""
+        if not alerts or not any(a.story_id for a in alerts):
+            return alerts
+        now = self._clock()
+        muted = {m.story_id for m in await self._store.mutes_of(alerts[0].subscriber_id)
+                 if m.until is None or m.until > now}
+        kept = []
+        for alert in alerts:
+            if alert.story_id in muted:
+                await self._store.mark_failed(alert.id, self._worker, "story muted")
+                self.counters["muted"] += 1
+            else:
+                kept.append(alert)
+        return kept
 
     async def _without_held(self, alerts: list[Alert]) -> list[Alert]:
         """Alerts of a paused subscriber, or inside their quiet hours, wait (held)."""

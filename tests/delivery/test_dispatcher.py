@@ -510,3 +510,20 @@ async def test_a_fan_out_to_many_chats_keeps_thirty_a_second_and_provokes_no_429
     times = sorted(m.at for m in fake_bot.all_sent)
     busiest = max(sum(1 for t in times[i:] if t < start + 1.0) for i, start in enumerate(times))
     assert busiest <= 30
+
+
+async def test_a_muted_story_sends_nothing_more_but_other_stories_still_arrive(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    from subscriptions.models import Mute
+
+    sub = await make_subscriber(store, "1301")
+    muted, other = make_item("m1"), make_item("o1")
+    await enqueue(store, muted, [sub], links=[StoryLink("s-muted", muted.key, "first")],
+                  heads=[Story("s-muted", "Muted story", (), T0, T0)])
+    await enqueue(store, other, [sub], links=[StoryLink("s-other", other.key, "first")],
+                  heads=[Story("s-other", "Other story", (), T0, T0)])
+    await store.add_mute(Mute(sub.id, "s-muted"))
+    assert await dispatcher(store, bot, clock).drain_once() == 2
+    assert keys_in(fake_bot.sent(1301)) == ["o1"]
+    states = {a.item_key: await state_of(store, a) for a in await store.alerts_of(sub.id)}
+    assert states == {"m1": ("failed", "story muted"), "o1": ("sent", None)}
