@@ -30,6 +30,7 @@ from bot.channels.commands import Commands
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import TelegramChannel
 from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.pacing import Pacer
 from bot.delivery.views import ViewBuilder
 from bot.errors import AlertbotError
 from bot.ingest import schedule
@@ -262,12 +263,14 @@ def telegram_parts(app: App) -> tuple[Application, Dispatcher]:
     cfg = app.settings.telegram
     queries = StoreQueries(app.store, app.sources, app.policy, app.clock)
     commands = Commands(app.subscriptions, app.subscriptions.gazetteer, queries)
+    pacer = Pacer()  # one per bot: command replies and alerts share each chat's limits
     tg = telegram_bot.build_application(cfg.token, cfg.base_url, commands,
-                                        operators=frozenset(cfg.operators), clock=app.clock)
+                                        operators=frozenset(cfg.operators), clock=app.clock,
+                                        pacer=pacer)
     views = ViewBuilder(app.store, app.summarize, source_names(app.sources))
     dispatcher = Dispatcher(app.store, {"telegram": TelegramChannel(tg.bot)}, views,
                             worker=f"{socket.gethostname()}:{os.getpid()}", clock=app.clock,
-                            monotonic=time.monotonic)
+                            monotonic=time.monotonic, pacers={"telegram": pacer})
     return tg, dispatcher
 
 

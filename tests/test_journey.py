@@ -42,9 +42,7 @@ async def test_subscribe_in_spanish_then_the_matching_release_arrives(
         [confirm] = await fake_bot.wait_for_messages(ANA, 1, timeout=10)
         assert "Orange County" in confirm.text and "ICE hold" in confirm.text
         await fake_bot.wait_for_messages(BEN, 1, timeout=10)
-        # The first poll records what the feed already had; and command replies do not share
-        # the dispatcher's per-chat pacing yet, so let the 1 s chat window pass.
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(0.8)  # the first poll records what the feed already had
         local_server.serve_bytes("/ero", ero_feed("New York", "Anaheim"), RSS)
         got = await fake_bot.wait_for_messages(ANA, 2, timeout=15)
         alert = got[-1].text

@@ -47,6 +47,7 @@ from bot.channels.chat import Reply, Request
 from bot.channels.commands import Commands
 from bot.channels.i18n import MENU
 from bot.channels.telegram import retry_seconds
+from bot.delivery.pacing import Pacer
 from bot.logs import event
 
 log = logging.getLogger("alertbot.telegram")
@@ -60,9 +61,10 @@ UPDATES = ["message", "callback_query"]
 
 def build_application(token: str, base_url: str, commands: Commands, *,
                       operators: frozenset[int],
-                      clock: Callable[[], datetime] | None = None) -> Application:
+                      clock: Callable[[], datetime] | None = None,
+                      pacer: Pacer | None = None) -> Application:
     app = ApplicationBuilder().token(token).base_url(base_url).build()
-    glue = _Glue(commands, operators, clock or (lambda: datetime.now(UTC)))
+    glue = _Glue(commands, operators, clock or (lambda: datetime.now(UTC)), pacer)
     chats = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
     fresh = filters.UpdateType.MESSAGE & chats  # an edited command is not a second command
     app.add_handler(CommandHandler(list(commands.names()), glue.on_command, filters=fresh))
@@ -107,10 +109,11 @@ async def publish_commands(bot: Bot) -> None:
 
 class _Glue:
     def __init__(self, commands: Commands, operators: frozenset[int],
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], pacer: Pacer | None = None) -> None:
         self._commands = commands
         self._operators = operators
         self._clock = clock
+        self._pacer = pacer
         self._admins: dict[tuple[int, int], tuple[bool, float]] = {}
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -125,7 +128,7 @@ class _Glue:
         reply = await self._commands.handle(req)
         # In a busy group, answering as a reply shows whose command it was.
         await send_reply(context.bot, message.chat.id, reply,
-                         reply_to=message.message_id if is_group else None)
+                         reply_to=message.message_id if is_group else None, pacer=self._pacer)
 
     async def on_other_command(self, update: Update,
                                context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -157,7 +160,7 @@ class _Glue:
                            chat.id)
         await _quietly(query.answer(text=pressed.toast or None), chat.id)
         if pressed.reply is not None:
-            await send_reply(context.bot, chat.id, pressed.reply)
+            await send_reply(context.bot, chat.id, pressed.reply, pacer=self._pacer)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
@@ -198,9 +201,12 @@ class _Glue:
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply, *,
-                     reply_to: int | None = None) -> None:
-    """Send a command's reply; a 429 is waited out once (if short), other errors logged."""
+                     reply_to: int | None = None, pacer: Pacer | None = None) -> None:
+    """Send a command's reply; a 429 is waited out once (if short), other errors logged.
+    With the dispatcher's `pacer`, replies and alerts share the chat's limits."""
     for attempt in (1, 2):
+        if pacer is not None:
+            await _slot(pacer, chat_id)
         try:
             await bot.send_message(
                 chat_id, reply.text_html, parse_mode=ParseMode.HTML,
@@ -218,6 +224,14 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply, *,
         except TelegramError as exc:
             event(log, "reply_failed", logging.WARNING, chat=chat_id, error=exc.message)
             return
+
+
+async def _slot(pacer: Pacer, chat_id: int) -> None:
+    chat, group = str(chat_id), chat_id < 0
+    while (wait := pacer.next_slot(chat, group=group, now=time.monotonic())
+           - time.monotonic()) > 0:
+        await asyncio.sleep(wait)
+    pacer.take(chat, group=group, now=time.monotonic())
 
 
 async def _quietly(call: Awaitable[object], chat_id: int) -> None:
