@@ -197,11 +197,13 @@ class Dispatcher:
             while (wait := pacer.next_slot(address, group=group, now=self._mono())
                    - self._mono()) > 0:
                 await asyncio.sleep(wait)
-            pacer.take(address, group=group, now=self._mono())
+            taken = self._mono()
+            pacer.take(address, group=group, now=taken)
             try:
                 result = await channel.send(address, [message])
             except Exception as exc:  # a channel bug is a transient failure, not a lost alert
                 result = DeliveryResult("retry", reason=f"{type(exc).__name__}: {exc}")
+            pacer.settle(address, taken, self._mono())
             if result.status == "retry" and result.retry_after is not None:
                 pacer.penalize(address, result.retry_after, self._mono())
                 self.counters["rate_limited"] += 1

@@ -81,6 +81,19 @@ class Pacer:
         if self.stats["sends"] % _SWEEP_EVERY == 0:
             self._forget(now)
 
+    def settle(self, chat: str, taken: float, done: float) -> None:
+        """The send taken at `taken` completed at `done`: count it from then. The platform saw
+        it somewhere in between, so counting from the completion keeps every window true
+        however long the request took (a send delayed on its way can no longer arrive bunched
+        with the ones after it)."""
+        for sent in (self._all, self._chats.get(chat)):
+            if sent is None or taken not in sent:
+                continue
+            ordered = sorted([t for t in sent if t != taken] + [max(taken, done)]
+                             + [taken] * (list(sent).count(taken) - 1))
+            sent.clear()
+            sent.extend(ordered)
+
     def penalize(self, chat: str | None, retry_after: float, now: float) -> None:
         """A 429: nothing to `chat` (None: to anyone) before now + retry_after. Never shortens
         an earlier penalty, never adds to it."""

@@ -176,3 +176,14 @@ def test_idle_chats_are_forgotten_but_their_limits_still_hold() -> None:
 def test_limits_must_be_positive(bad: dict[str, int]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         Limits(**bad)
+
+
+def test_settle_counts_a_slow_send_from_when_it_completed() -> None:
+    """A request delayed on its way must not arrive bunched with the ones after it."""
+    pacer = Pacer(Limits(global_per_s=2, chat_per_s=1, group_per_min=20), margin=0.0)
+    pacer.take("a", group=False, now=0.0)
+    pacer.settle("a", 0.0, 0.4)  # it took 0.4 s to get through
+    pacer.take("b", group=False, now=0.1)
+    pacer.settle("b", 0.1, 0.15)
+    assert pacer.next_slot("c", group=False, now=0.2) == 1.15  # 2 per s, from completions
+    assert pacer.next_slot("a", group=False, now=0.2) == 1.4  # the chat's second from 0.4
