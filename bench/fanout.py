@@ -37,23 +37,31 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")  # before telegram is imported: P
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import inspect  # noqa: E402
 import json  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections import Counter, defaultdict  # noqa: E402
-from collections.abc import Awaitable, Callable, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
 
 from telegram.ext import ApplicationBuilder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from fanout_watch import (  # noqa: E402  (bench/ is the script's own folder)
+    Attempt,
+    Attempts,
+    Probe,
+    max_in_window,
+    pct,
+    rate,
+    spacing,
+)
 
 from bot.channels.render import render_telegram  # noqa: E402
 from bot.channels.telegram import TelegramChannel  # noqa: E402
@@ -66,7 +74,6 @@ from bot.models import (  # noqa: E402
     Annotations,
     Change,
     ChangeKind,
-    DeliveryResult,
     Item,
     ItemMatch,
     Message,
@@ -140,90 +147,6 @@ async def enqueue(store: Store, item: Item, subs: Sequence[tuple[int, int]],
 # --- what the fake saw ------------------------------------------------------------------------
 
 
-Attempt = tuple[float, int, bool]  # fake clock when judged, chat, admitted
-
-
-@dataclass
-class Attempts:
-    """Every sendMessage the fake's flood control judged (a message refused for its content
-    never reaches it; none is, here)."""
-
-    log: list[Attempt] = field(default_factory=list)
-
-    def watch(self, fake: FakeBotAPI) -> None:
-        admit = fake.flood.admit
-
-        def judged(chat_id: int) -> float | None:
-            now = fake.clock()
-            retry_after = admit(chat_id)
-            self.log.append((now, chat_id, retry_after is None))
-            return retry_after
-
-        fake.flood.admit = judged  # type: ignore[method-assign]
-
-    def of(self, first_chat: int, n: int) -> list[Attempt]:
-        return [a for a in self.log if first_chat <= a[1] < first_chat + n]
-
-
-@dataclass
-class Probe:
-    """Where the dispatcher's time goes, watched from outside (bot/ is not touched): each
-    drain_once (claim + deliver one batch), every store call it makes, and how long each
-    channel.send (PTB → HTTP → the fake and back) takes."""
-
-    batches: list[tuple[float, float, int]] = field(default_factory=list)  # start, end, size
-    store_calls: Counter[str] = field(default_factory=Counter)
-    sends: list[float] = field(default_factory=list)  # seconds per channel.send
-    on: bool = True  # counting store calls (off once the dispatcher stopped)
-
-    def watch(self, dispatcher: Dispatcher, store: Store, channel: TelegramChannel) -> None:
-        send = channel.send
-
-        async def timed_send(address: str, messages: Sequence[Message]) -> DeliveryResult:
-            start = time.monotonic()
-            try:
-                return await send(address, messages)
-            finally:
-                self.sends.append(time.monotonic() - start)
-
-        channel.send = timed_send  # type: ignore[method-assign]
-        drain = dispatcher.drain_once
-
-        async def timed_drain() -> int:
-            start = time.monotonic()
-            k = await drain()
-            if k:
-                self.batches.append((start, time.monotonic(), k))
-            return k
-
-        dispatcher.drain_once = timed_drain  # type: ignore[method-assign]
-        for name in dir(type(store)):
-            if not name.startswith("_") and inspect.iscoroutinefunction(getattr(store, name)):
-                setattr(store, name, self._counted(name, getattr(store, name)))
-
-    def _counted(self, name: str, call: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
-        async def counted(*args: Any, **kw: Any) -> Any:
-            if self.on:
-                self.store_calls[name] += 1
-            return await call(*args, **kw)
-
-        return counted
-
-
-def max_in_window(times: Sequence[float], window: float = 1.0) -> int:
-    """The most of `times` (sorted) inside any half-open window [t, t + window)."""
-    best, lo = 0, 0
-    for hi, t in enumerate(times):
-        while times[lo] <= t - window:
-            lo += 1
-        best = max(best, hi - lo + 1)
-    return best
-
-
-def spacing(stamps: dict[int, list[float]]) -> tuple[int, float | None]:
-    """(chats that got more than one message, min gap between two messages to one chat)."""
-    gaps = [b - a for ts in stamps.values() for a, b in zip(ts, ts[1:], strict=False)]
-    return sum(len(ts) > 1 for ts in stamps.values()), (min(gaps) if gaps else None)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -326,18 +249,6 @@ async def bare_loop(fake: FakeBotAPI, channel: TelegramChannel, attempts: Attemp
     stamps = sorted(m.at for m in fake.all_sent if first <= m.chat_id < first + n)
     return Bare(n=n, stamps=stamps, attempts=attempts.of(first, n),
                 rejected_429=fake.rejected_429 - before_429, elapsed=elapsed)
-
-
-def rate(stamps: Sequence[float]) -> float:
-    """Messages / time from the first to the last (the brief's definition; over a short run
-    it reads a little high, as the pacer lets each second's 30 go at its start)."""
-    span = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
-    return len(stamps) / span if span > 0 else float("nan")
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def report(d: Delivery, bare: Bare | None, setup: dict[str, float]) -> None:
