@@ -80,6 +80,7 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self._pacers = dict(pacers or {})
         self.counters: dict[str, int] = defaultdict(int)
+        self._langs: dict[int, str] = {}  # subscriber id -> language, for the current batch
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -94,6 +95,7 @@ class Dispatcher:
 
     async def drain_once(self) -> int:
         """Claim one batch and deliver it; return how many alerts were handled."""
+        self._langs.clear()
         alerts = await self._store.claim_alerts(self._worker, self._clock(), self.policy.lease,
                                                 self.policy.batch)
         by_dest: dict[tuple[str, str], list[Alert]] = defaultdict(list)
@@ -155,6 +157,7 @@ class Dispatcher:
         subscriber = await self._store.subscriber_by_id(alerts[0].subscriber_id)
         if subscriber is None:
             return alerts
+        self._langs[subscriber.id] = subscriber.lang  # read once per batch, not per alert
         now = self._clock()
         until = now + HOLD_WHILE_PAUSED if subscriber.paused else quiet_until(
             now, subscriber.timezone, subscriber.quiet_hours)
@@ -251,6 +254,8 @@ class Dispatcher:
         self.counters[f"failed:{result.reason or 'gave up'}"[:60]] += 1
 
     async def _lang(self, alert: Alert) -> str:
+        if alert.subscriber_id in self._langs:
+            return self._langs[alert.subscriber_id]
         subscriber = await self._store.subscriber_by_id(alert.subscriber_id)
         return subscriber.lang if subscriber else "en"
 
