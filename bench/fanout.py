@@ -299,8 +299,8 @@ def report(d: Delivery, bare: Bare | None, setup: dict[str, float]) -> None:
     print(f"  outbox at the end        {d.outbox}")
     probe = d.probe
     if probe.batches:
-        # drain_once claims a batch, reads what every alert of it needs (one store connection,
-        # so in turn) and only then do its sends start; the next claim waits for the last send.
+        # Each batch's destinations read what they need (one store connection, so in turn)
+        # before their sends; the next batch is claimed while this one is sent.
         firsts = [next((t for t in tried if t >= s), e) - s for s, e, _ in probe.batches]
         sizes = Counter(k for *_, k in probe.batches)
         mix = ", ".join(f"{c}×{k}" for k, c in sorted(sizes.items(), reverse=True))

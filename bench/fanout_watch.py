@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.channels.telegram import TelegramChannel
 from bot.delivery.dispatcher import Dispatcher
-from bot.models import DeliveryResult, Message
+from bot.models import Alert, DeliveryResult, Message
 from bot.store import Store
 from tests.fakebot import FakeBotAPI
 
@@ -46,8 +46,8 @@ class Attempts:
 @dataclass
 class Probe:
     """Where the dispatcher's time goes, watched from outside (bot/ is not touched): each
-    drain_once (claim + deliver one batch), every store call it makes, and how long each
-    channel.send (PTB → HTTP → the fake and back) takes."""
+    batch delivered (claimed batches overlap: two in hand at most), every store call it
+    makes, and how long each channel.send (PTB → HTTP → the fake and back) takes."""
 
     batches: list[tuple[float, float, int]] = field(default_factory=list)  # start, end, size
     store_calls: Counter[str] = field(default_factory=Counter)
@@ -65,16 +65,15 @@ class Probe:
                 self.sends.append(time.monotonic() - start)
 
         channel.send = timed_send  # type: ignore[method-assign]
-        drain = dispatcher.drain_once
+        deliver = dispatcher.deliver
 
-        async def timed_drain() -> int:
+        async def timed_deliver(alerts: Sequence[Alert]) -> None:
             start = time.monotonic()
-            k = await drain()
-            if k:
-                self.batches.append((start, time.monotonic(), k))
-            return k
+            await deliver(alerts)
+            if alerts:
+                self.batches.append((start, time.monotonic(), len(alerts)))
 
-        dispatcher.drain_once = timed_drain  # type: ignore[method-assign]
+        dispatcher.deliver = timed_deliver  # type: ignore[method-assign]
         for name in dir(type(store)):
             if not name.startswith("_") and inspect.iscoroutinefunction(getattr(store, name)):
                 setattr(store, name, self._counted(name, getattr(store, name)))

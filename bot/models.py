@@ -298,6 +298,9 @@ class Alert:
     attempt: int = 0
     created_at: datetime | None = None
     released: bool = False  # it waited (quiet hours, pause): released ones go out as one
+    held_for: str | None = None  # why it waited, when released: "digest", "quiet hours"…
+    subscription_ids: tuple[int, ...] = ()  # the subscriber's subscriptions that matched
+    parts_sent: int = 0  # parts of its message that went out before a failure
 
 
 @dataclass(frozen=True)

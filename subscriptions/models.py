@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 CHANNELS = ("telegram", "discord", "email", "console")
+MODES = ("instant", "daily", "weekly")
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class Subscriber:
     active: bool = True  # False once the platform says we may not write (blocked, kicked)
     created_at: datetime | None = None
     quiet_hours: str = ""  # "22:00-07:00" in `timezone`; "" = none
+    digest: str = "instant"  # the mode new subscriptions take: one of MODES
+    digest_at: str = "08:00"  # when a digest is due, in `timezone` (weekly: on Mondays)
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Subscription:
     id: int
     subscriber_id: int
     query: str  # as the user typed it; parsed again when the index is built
-    mode: str = "instant"  # "instant" | "digest"
+    mode: str = "instant"  # one of MODES: an alert at once, or in a daily or weekly digest
     created_at: datetime | None = None
 
 

@@ -34,7 +34,8 @@ class SubscriptionStore(Protocol):
         """The subscriber at channel+address, created if new (re-activated if it was not)."""
 
     async def update_subscriber(self, subscriber: Subscriber) -> None:
-        """Save lang, timezone, paused and active of an existing subscriber."""
+        """Save lang, timezone, paused, active, quiet hours and digest settings of an
+        existing subscriber."""
 
     async def add_subscription(
         self, subscriber_id: int, query: str, mode: str, now: datetime, limit: int
@@ -46,6 +47,10 @@ class SubscriptionStore(Protocol):
 
     async def remove_subscriptions(self, subscriber_id: int, ids: Sequence[int]) -> int:
         """Delete those of `ids` that belong to the subscriber; return how many went."""
+
+    async def set_modes(self, subscriber_id: int, ids: Sequence[int], mode: str) -> int:
+        """Set the mode (instant, daily, weekly) of those of `ids` that belong to the
+        subscriber; return how many changed."""
 
     async def active_subscriptions(self) -> list[tuple[Subscription, Subscriber]]:
         """Every subscription of an active subscriber (paused ones included: pausing holds

@@ -25,11 +25,13 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {"new": "New", "development": "Development", "revision": "Revised",
            "digest": "Digest", "why": "Why you got this", "read": "Read the release",
            "story": "Story", "mute": "Mute story", "unsub": "Unsubscribe",
-           "more": "More like this", "alerts": "{n} alerts"},
+           "more": "More like this", "alerts": "{n} alerts",
+           "digest_of": "Your digest: {n} alerts"},
     "es": {"new": "Nuevo", "development": "Novedad", "revision": "Revisado",
            "digest": "Resumen", "why": "Por qué lo recibes", "read": "Leer el comunicado",
            "story": "Historia", "mute": "Silenciar historia", "unsub": "Cancelar suscripción",
-           "more": "Más como esto", "alerts": "{n} alertas"},
+           "more": "Más como esto", "alerts": "{n} alertas",
+           "digest_of": "Tu resumen: {n} alertas"},
 }
 ICONS = {"new": "🆕", "development": "🔄", "revision": "✏️", "digest": "📰"}
 CALLBACK_MAX = 64  # bytes: Telegram refuses longer callback_data
@@ -158,15 +160,35 @@ def _entry(n: int, view: AlertView, lang: str) -> str:
     return "\n".join(lines)
 
 
-def render_merged(views: Sequence[AlertView], *, lang: str = "en",
-                  limit: int = 4096) -> list[Message]:
-    """A burst for one chat as ONE message: a numbered list of titles, links and first notes,
-    split only if it must be. A single alert is rendered whole."""
+def render_merged(views: Sequence[AlertView], *, lang: str = "en", limit: int = 4096,
+                  digest: bool = False) -> list[Message]:
+    """A burst for one chat (or a digest) as ONE message: a numbered list of titles, links and
+    first notes, split only if it must be. A single alert is rendered whole."""
+    return [m for m, _ in render_merged_parts(views, lang=lang, limit=limit, digest=digest)]
+
+
+def render_merged_parts(views: Sequence[AlertView], *, lang: str = "en", limit: int = 4096,
+                        digest: bool = False) -> list[tuple[Message, int]]:
+    """`render_merged`, each part with how many of `views` it completes: parts are cut
+    between entries, so when a later part cannot be sent, the alerts whose entries went
+    out are delivered and only the rest need sending again."""
     if len(views) <= 1:
-        return [m for v in views for m in render_telegram(v, lang=lang, limit=limit)]
-    head = f"{ICONS['digest']} <b>{escape(label(lang, 'alerts').format(n=len(views)))}</b>"
-    html = "\n\n".join([head, *(_entry(i, v, lang) for i, v in enumerate(views, 1))])
-    return _messages(split_html(html, limit), ((label(lang, "unsub"), "menu:unsub"),))
+        parts = [m for v in views for m in render_telegram(v, lang=lang, limit=limit)]
+        return [(m, len(views) if i == len(parts) - 1 else 0) for i, m in enumerate(parts)]
+    title = label(lang, "digest_of" if digest else "alerts").format(n=len(views))
+    current, done, packed = f"{ICONS['digest']} <b>{escape(title)}</b>", 0, []
+    for i, view in enumerate(views, 1):
+        longer = f"{current}\n\n{_entry(i, view, lang)}"
+        if done and _width(longer) > limit:  # this entry starts the next part
+            packed.append((current, done))
+            longer, done = _entry(i, view, lang), 0
+        current, done = longer, done + 1
+    packed.append((current, done))
+    # An entry over the limit on its own is split; it is complete with its last piece.
+    pieces = [(p, n if k == len(ps) - 1 else 0)
+              for html, n in packed for ps in [split_html(html, limit)] for k, p in enumerate(ps)]
+    messages = _messages([p for p, _ in pieces], ((label(lang, "unsub"), "menu:unsub"),))
+    return list(zip(messages, (n for _, n in pieces), strict=True))
 
 
 # Splitting. The tags Telegram knows; any other `<x>` is text.
@@ -282,6 +304,11 @@ class _Splitter:
         while cut - 1 > start and atoms[cut - 1].kind == "o":  # a tag opens with its text
             cut -= 1
         return cut, resume
+
+
+def _width(html: str) -> int:
+    """Visible UTF-16 code units of Telegram HTML, as Telegram counts them."""
+    return _Splitter(html, 4096).pre[-1]
 
 
 def split_html(html: str, limit: int = 4096) -> list[str]:

@@ -4,17 +4,22 @@ The state machine is the store's (ARCHITECTURE.md, "The outbox"): every state ch
 short transaction and the send happens outside any transaction. A crash at any point loses
 nothing: a claimed alert whose lease runs out is claimed again — the only way a send repeats.
 
-Per claimed batch, alerts are grouped by destination. Destinations are served concurrently;
-one destination's alerts go in order, paced by the channel's `Pacer` so no platform limit is
-exceeded. A destination whose backlog its limit cannot deliver promptly gets ONE merged
-message instead of an hour-long trickle. A paused subscriber's alerts are held, not sent, and
-so are alerts inside the subscriber's quiet hours (in their time zone) until those end; what
-waited arrives as one message. A muted story's alerts are dropped (recorded as such).
+Alerts are claimed in batches; the next batch is claimed while the last one is still being
+sent (two in hand at most), so the platform's rate is never left idle at a batch boundary.
+Per batch, alerts are grouped by destination. Destinations are served concurrently (at most
+`concurrency` at once, across batches); one destination's alerts go in order — a lock per
+destination keeps a later batch's behind an earlier one's. What waits and what is dropped is
+`holds.plan`'s decision (pause, quiet hours, muted stories, removed subscriptions, digests).
+A destination whose backlog its limit cannot deliver promptly gets ONE merged message instead
+of an hour-long trickle; so does what waited, and a digest that came due.
 
-Transient failures retry with exponential backoff (capped), or exactly after the platform's
-`retry_after`; permanent ones are recorded with their reason; a subscriber who blocked us is
-deactivated; a chat that became a supergroup moves to its new address. One channel being down
-never blocks another: each destination is its own task.
+Sending is `sending.PacedSender`'s: each part in its own pacer slot, a 429 waited out in place
+(not an attempt), a send without an answer in time is a transient failure. A message of which
+some parts went out is resumed, not repeated: a single alert remembers its parts sent, a merged
+message's alerts whose entries went out are recorded as delivered. Transient failures retry
+with exponential backoff (capped); permanent ones are recorded with their reason; a subscriber
+who blocked us is deactivated; a chat that became a supergroup moves to its new address. One
+channel being down never blocks another: each destination is its own task.
 
 Must not import bot.ingest.
 """
@@ -28,28 +33,20 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from bot.channels.render import AlertView, render_merged, render_telegram
+from bot.channels.render import AlertView, render_merged_parts, render_telegram
+from bot.delivery.holds import plan
 from bot.delivery.pacing import Pacer, should_merge
-from bot.delivery.quiet import quiet_until
+from bot.delivery.sending import Channel, PacedSender, SendPolicy, Sent
 from bot.logs import event
 from bot.models import Alert, DeliveryResult, Message
 from bot.store import Store
 
 log = logging.getLogger("alertbot.dispatch")
-HOLD_WHILE_PAUSED = timedelta(days=3650)  # released by /resume, which resets next_at
-
-
-class Channel(Protocol):
-    name: str
-
-    def is_group(self, address: str) -> bool: ...
-
-    async def send(self, address: str, messages: Sequence[Message]) -> DeliveryResult: ...
-
+__all__ = ["Channel", "DispatchPolicy", "Dispatcher", "ViewOf"]
 
 ViewOf = Callable[[Alert], Awaitable[AlertView | None]]
+_COUNTED_AS = {"story muted": "muted"}  # counter names of dropped alerts, by reason
 
 
 @dataclass(frozen=True)
@@ -63,6 +60,7 @@ class DispatchPolicy:
     # Destinations served at once. Enough to keep 30 msg/s flowing; more only makes them all
     # queue on the store together, so the first send of a batch waits for everyone's reads.
     concurrency: int = 48
+    send: SendPolicy = SendPolicy()
 
 
 class Dispatcher:
@@ -76,39 +74,67 @@ class Dispatcher:
         self._view_of = view_of
         self._worker = worker
         self._clock = clock
-        self._mono = monotonic
         self.policy = policy or DispatchPolicy()
         self._pacers = dict(pacers or {})
         self.counters: dict[str, int] = defaultdict(int)
-        self._langs: dict[int, str] = {}  # subscriber id -> language, for the current batch
+        self._sender = PacedSender(monotonic, self.counters, self.policy.send)
+        self._gate = asyncio.Semaphore(self.policy.concurrency)
+        self._order: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
+        """Claim and deliver until `stop`; the batch claimed last is delivered before return."""
+        previous: asyncio.Task[None] | None = None
         while not stop.is_set():
-            try:
-                sent = await self.drain_once()
-            except Exception as exc:  # a store hiccup must not end delivery for good
-                event(log, "dispatch_failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}")
-                sent = 0
-            if not sent:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.policy.idle)
+            alerts = await self._claim()
+            if alerts:  # start it now, then finish the one before: two in hand at most
+                current = asyncio.create_task(self.deliver(alerts))
+                if previous is not None:
+                    await previous
+                previous = current
+                continue
+            if previous is not None:
+                await previous
+                previous = None
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.policy.idle)
+        if previous is not None:
+            await previous
 
     async def drain_once(self) -> int:
         """Claim one batch and deliver it; return how many alerts were handled."""
-        self._langs.clear()
-        alerts = await self._store.claim_alerts(self._worker, self._clock(), self.policy.lease,
-                                                self.policy.batch)
+        alerts = await self._claim()
+        await self.deliver(alerts)
+        return len(alerts)
+
+    async def _claim(self) -> list[Alert]:
+        try:
+            return await self._store.claim_alerts(self._worker, self._clock(),
+                                                  self.policy.lease, self.policy.batch)
+        except Exception as exc:  # a store hiccup must not end delivery for good
+            event(log, "claim_failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}")
+            return []
+
+    async def deliver(self, alerts: Sequence[Alert]) -> None:
+        """Deliver claimed alerts: destinations concurrently, each in order."""
         by_dest: dict[tuple[str, str], list[Alert]] = defaultdict(list)
         for alert in alerts:
             by_dest[(alert.channel, alert.address)].append(alert)
-        gate = asyncio.Semaphore(self.policy.concurrency)
+        await asyncio.gather(*(self._serve(dest, items) for dest, items in by_dest.items()))
 
-        async def serve(channel: str, address: str, items: list[Alert]) -> None:
-            async with gate:
-                await self._destination(channel, address, items)
-
-        await asyncio.gather(*(serve(ch, addr, items) for (ch, addr), items in by_dest.items()))
-        return len(alerts)
+    async def _serve(self, dest: tuple[str, str], alerts: list[Alert]) -> None:
+        lock, users = self._order.setdefault(dest, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock, self._gate:
+                await self._destination(*dest, alerts)
+        except Exception as exc:  # one destination's trouble is not the batch's: leases retry
+            event(log, "destination_failed", logging.ERROR, channel=dest[0],
+                  error=f"{type(exc).__name__}: {exc}")
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._order[dest]
 
     async def _destination(self, channel_name: str, address: str, alerts: list[Alert]) -> None:
         channel = self._channels.get(channel_name)
@@ -116,148 +142,116 @@ class Dispatcher:
             for a in alerts:
                 await self._store.mark_failed(a.id, self._worker, f"no channel {channel_name!r}")
             return
-        alerts = await self._without_muted(await self._without_held(alerts))
-        if not alerts:
+        recipient = await self._store.recipient(alerts[0].subscriber_id)
+        lang = recipient.subscriber.lang if recipient else "en"
+        decided = plan(alerts, recipient.subscriber if recipient else None,
+                       recipient.subscriptions if recipient else (),
+                       recipient.mutes if recipient else (), self._clock())
+        await self._put_aside(decided.held, decided.dropped)
+        send = list(decided.send)
+        if not send:
             return
         group = channel.is_group(address)
         pacer = self._pacers.setdefault(channel_name, Pacer())
-        released = sum(a.released for a in alerts)
-        # A burst the limit cannot deliver promptly, or what waited through quiet hours or a
-        # pause, goes out as one message.
-        if len(alerts) > 1 and (released > 1 or should_merge(len(alerts), group=group)):
-            await self._send_merged(channel, address, alerts, pacer, group)
+        released = sum(a.released for a in send)
+        # A burst the limit cannot deliver promptly, or what waited through quiet hours, a
+        # pause or for a digest, goes out as one message.
+        if len(send) > 1 and (released > 1 or should_merge(len(send), group=group)):
+            await self._send_merged(channel, address, send, pacer, group, lang, decided.digest)
             return
-        for n, alert in enumerate(alerts):
-            result = await self._send_one(channel, address, alert, pacer, group)
+        for n, alert in enumerate(send):
+            result = await self._send_one(channel, address, alert, pacer, group, lang)
             if result is not None and (result.deactivate or result.new_address):
                 # Blocked, kicked or moved: learnt once, not once per alert. Deactivating
                 # failed the rest already; moved ones are due at once at the new address.
-                for rest in alerts[n + 1:]:
+                for rest in send[n + 1:]:
                     await self._fail(rest, result)
                 return
 
-    async def _without_muted(self, alerts: list[Alert]) -> list[Alert]:
-        """A story the subscriber muted (/mute or the button) sends nothing more."""
-        if not alerts or not any(a.story_id for a in alerts):
-            return alerts
-        now = self._clock()
-        muted = {m.story_id for m in await self._store.mutes_of(alerts[0].subscriber_id)
-                 if m.until is None or m.until > now}
-        kept = []
-        for alert in alerts:
-            if alert.story_id in muted:
-                await self._store.mark_failed(alert.id, self._worker, "story muted")
-                self.counters["muted"] += 1
-            else:
-                kept.append(alert)
-        return kept
-
-    async def _without_held(self, alerts: list[Alert]) -> list[Alert]:
-        """Alerts of a paused subscriber, or inside their quiet hours, wait (held)."""
-        subscriber = await self._store.subscriber_by_id(alerts[0].subscriber_id)
-        if subscriber is None:
-            return alerts
-        self._langs[subscriber.id] = subscriber.lang  # read once per batch, not per alert
-        now = self._clock()
-        until = now + HOLD_WHILE_PAUSED if subscriber.paused else quiet_until(
-            now, subscriber.timezone, subscriber.quiet_hours)
-        if until is None:
-            return alerts
-        reason = "paused" if subscriber.paused else "quiet hours"
-        await self._store.mark_held([a.id for a in alerts], until, reason, worker=self._worker)
-        self.counters["held"] += len(alerts)
-        return []
+    async def _put_aside(self, held: Sequence[tuple[datetime, str, Sequence[Alert]]],
+                         dropped: Sequence[tuple[str, Sequence[Alert]]]) -> None:
+        for until, why, alerts in held:
+            await self._store.mark_held([a.id for a in alerts], until, why, worker=self._worker)
+            self.counters["held"] += len(alerts)
+        for why, alerts in dropped:
+            for alert in alerts:
+                await self._store.mark_failed(alert.id, self._worker, why)
+            self.counters[_COUNTED_AS.get(why, why)] += len(alerts)
 
     async def _send_one(self, channel: Channel, address: str, alert: Alert, pacer: Pacer,
-                        group: bool) -> DeliveryResult | None:
+                        group: bool, lang: str) -> DeliveryResult | None:
         view = await self._view_of(alert)
         if view is None:  # the item is gone (pruned): nothing sensible to send
             await self._store.mark_failed(alert.id, self._worker, "item no longer stored")
             return None
-        lang = await self._lang(alert)
-        messages = render_telegram(view, lang=lang)
-        if alert.story_id:
-            reply = await self._store.thread(channel.name, address, alert.story_id)
-            if reply:
-                messages = [_reply(messages[0], reply), *messages[1:]]
-        result = await self._paced_send(channel, address, messages, pacer, group)
-        await self._record(channel, address, [alert], result)
-        return result
+        messages = render_telegram(view, lang=lang)[alert.parts_sent:]
+        thread = (channel.name, address, alert.story_id) if alert.story_id else None
+        if thread and alert.parts_sent == 0 and (reply := await self._store.thread(*thread)):
+            messages = [_reply(messages[0], reply), *messages[1:]]
+        sent = await self._sender.send(channel, address, messages, pacer, group=group)
+        if sent.result.status == "ok":
+            await self._sent(alert, sent, (), thread)
+        else:
+            await self._unsent(alert, sent.result, alert.parts_sent + sent.parts)
+        self._log(channel, [alert], sent)
+        return sent.result
 
     async def _send_merged(self, channel: Channel, address: str, alerts: list[Alert],
-                           pacer: Pacer, group: bool) -> None:
-        views = [v for a in alerts if (v := await self._view_of(a)) is not None]
-        messages = render_merged(views, lang=await self._lang(alerts[0]))
-        result = await self._paced_send(channel, address, messages, pacer, group)
-        head, rest = alerts[0], alerts[1:]
-        if result.status == "ok":
-            await self._store.mark_merged([a.id for a in rest], head.id)
-            self.counters["merged"] += len(rest)
-        await self._record(channel, address, [head] if result.status == "ok" else alerts,
-                           result)
+                           pacer: Pacer, group: bool, lang: str, digest: bool) -> None:
+        shown = [(a, v) for a in alerts if (v := await self._view_of(a)) is not None]
+        for gone in (a for a in alerts if all(a is not b for b, _ in shown)):
+            await self._store.mark_failed(gone.id, self._worker, "item no longer stored")
+        if not shown:
+            return
+        parts = render_merged_parts([v for _, v in shown], lang=lang, digest=digest)
+        sent = await self._sender.send(channel, address, [m for m, _ in parts], pacer,
+                                       group=group)
+        # The alerts whose entries are in the parts that went out are delivered.
+        done = sum(n for _, n in parts[:sent.parts])
+        carried = [a for a, _ in shown[:done]]
+        if carried:
+            await self._sent(carried[0], sent, [a.id for a in carried[1:]], None)
+            self.counters["merged"] += len(carried) - 1
+        for alert, _ in shown[done:]:
+            await self._unsent(alert, sent.result, 0)
+        self._log(channel, [a for a, _ in shown], sent)
 
-    async def _paced_send(self, channel: Channel, address: str, messages: Sequence[Message],
-                          pacer: Pacer, group: bool) -> DeliveryResult:
-        """Each part in its own slot (the platform counts every message: parts sent back to
-        back break the per-chat limit), sent as soon as it is taken. A part that does not go
-        ends the send with its result; the last part's is the send's."""
-        result = DeliveryResult("ok")
-        for message in messages:
-            # Look again after every sleep: other destinations woken for the same slot may
-            # have taken it (the global window is shared).
-            while (wait := pacer.next_slot(address, group=group, now=self._mono())
-                   - self._mono()) > 0:
-                await asyncio.sleep(wait)
-            taken = self._mono()
-            pacer.take(address, group=group, now=taken)
-            try:
-                result = await channel.send(address, [message])
-            except Exception as exc:  # a channel bug is a transient failure, not a lost alert
-                result = DeliveryResult("retry", reason=f"{type(exc).__name__}: {exc}")
-            pacer.settle(address, taken, self._mono())
-            if result.status == "retry" and result.retry_after is not None:
-                pacer.penalize(address, result.retry_after, self._mono())
-                self.counters["rate_limited"] += 1
-            if result.status != "ok":
-                break
-        return result
+    async def _sent(self, alert: Alert, sent: Sent, merged: Sequence[int],
+                    thread: tuple[str, str, str] | None) -> None:
+        await self._store.mark_sent(alert.id, self._worker, sent.message_id, self._clock(),
+                                    merged=merged, thread=thread)
+        self.counters["sent"] += 1
 
-    async def _record(self, channel: Channel, address: str, alerts: Sequence[Alert],
-                      result: DeliveryResult) -> None:
-        now = self._clock()
-        for alert in alerts:
-            if result.status == "ok":
-                await self._store.mark_sent(alert.id, self._worker, result.message_id, now)
-                if alert.story_id and result.message_id:
-                    await self._store.save_thread(channel.name, address, alert.story_id,
-                                                  result.message_id, now)
-                self.counters["sent"] += 1
-            elif result.status == "retry" and alert.attempt + 1 < self.policy.max_attempts:
-                delay = result.retry_after or min(
-                    self.policy.backoff_cap, self.policy.backoff_base * 2 ** alert.attempt)
-                await self._store.mark_retry(alert.id, self._worker,
-                                             now + timedelta(seconds=delay), result.reason)
-                self.counters["retries"] += 1
-            else:
-                await self._fail(alert, result)
-        event(log, "send", channel=channel.name, sub=alerts[0].subscriber_id,
-              alerts=len(alerts), status=result.status, reason=result.reason or None)
+    async def _unsent(self, alert: Alert, result: DeliveryResult, parts_sent: int) -> None:
+        """A send that failed: again later (backoff, or exactly when the platform said), or
+        never (permanent, or out of attempts). Parts that went out are not sent again."""
+        rate_limited = result.retry_after is not None
+        if result.status == "retry" and (rate_limited
+                                         or alert.attempt + 1 < self.policy.max_attempts):
+            delay = result.retry_after or min(
+                self.policy.backoff_cap, self.policy.backoff_base * 2 ** alert.attempt)
+            await self._store.mark_retry(
+                alert.id, self._worker, self._clock() + timedelta(seconds=delay),
+                result.reason or "rate limited", counts=not rate_limited, parts_sent=parts_sent)
+            self.counters["retries"] += 1
+        else:
+            await self._fail(alert, result)
 
     async def _fail(self, alert: Alert, result: DeliveryResult) -> None:
         if result.new_address:  # a group became a supergroup: same people, new address
             await self._store.move_subscriber(alert.subscriber_id, result.new_address)
-            await self._store.mark_retry(alert.id, self._worker, self._clock(), "chat moved")
+            await self._store.mark_retry(alert.id, self._worker, self._clock(), "chat moved",
+                                         counts=False)
             return
         if result.deactivate:
             await self._store.deactivate_subscriber(alert.subscriber_id, result.reason)
         await self._store.mark_failed(alert.id, self._worker, result.reason or "gave up")
         self.counters[f"failed:{result.reason or 'gave up'}"[:60]] += 1
 
-    async def _lang(self, alert: Alert) -> str:
-        if alert.subscriber_id in self._langs:
-            return self._langs[alert.subscriber_id]
-        subscriber = await self._store.subscriber_by_id(alert.subscriber_id)
-        return subscriber.lang if subscriber else "en"
+    def _log(self, channel: Channel, alerts: Sequence[Alert], sent: Sent) -> None:
+        event(log, "send", channel=channel.name, sub=alerts[0].subscriber_id,
+              alerts=len(alerts), parts=sent.parts, status=sent.result.status,
+              reason=sent.result.reason or None)
 
 
 def _reply(message: Message, to: str) -> Message:

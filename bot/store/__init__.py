@@ -33,7 +33,7 @@ from bot.models import (
     Story,
     StoryLink,
 )
-from bot.store.outbox_rows import AlertRecord
+from bot.store.outbox_rows import AlertRecord, Recipient
 from subscriptions.store import SubscriptionStore
 
 # record_refresh's default: frozen, so one shared value is safe (a call in the signature
@@ -151,13 +151,22 @@ class Store(SubscriptionStore, Protocol):
         and address as they are now. Worker names must be unique per running process."""
 
     async def mark_sent(
-        self, alert_id: int, worker: str, platform_message_id: str | None, now: datetime
+        self, alert_id: int, worker: str, platform_message_id: str | None, now: datetime, *,
+        merged: Sequence[int] = (), thread: tuple[str, str, str] | None = None,
     ) -> bool:
         """claimed -> sent. False, changing nothing, unless the alert is claimed by `worker`
-        (another worker took the claim over, or it is no longer claimed). So are all marks."""
+        (another worker took the claim over, or it is no longer claimed). So are all marks.
+        In the same transaction: the `merged` alerts the message carried are merged into
+        it (as mark_merged with `worker`), and the (channel, address, story_id) `thread`
+        remembers the message, so a crash cannot record the send without them."""
 
-    async def mark_retry(self, alert_id: int, worker: str, next_at: datetime, reason: str) -> bool:
-        """claimed -> pending again, due at `next_at`, one attempt more; `reason` kept."""
+    async def mark_retry(
+        self, alert_id: int, worker: str, next_at: datetime, reason: str, *,
+        counts: bool = True, parts_sent: int = 0,
+    ) -> bool:
+        """claimed -> pending again, due at `next_at`, `reason` kept; one attempt more unless
+        `counts` is False (the platform asked us to wait: no failure of ours). `parts_sent`:
+        how many parts of the message went out already (the retry sends the rest)."""
 
     async def mark_failed(self, alert_id: int, worker: str, reason: str) -> bool:
         """claimed -> failed, for `reason`: never tried again."""
@@ -179,6 +188,9 @@ class Store(SubscriptionStore, Protocol):
         """pending, held or claimed -> merged into alert `into_id`, whose message carried
         them: call it once that message went out (a merged alert counts as received). With
         `worker`, as mark_held. `into_id` itself is skipped. Return how many were merged."""
+
+    async def recipient(self, subscriber_id: int) -> Recipient | None:
+        """The subscriber, its subscriptions and its mutes, in one read (None if unknown)."""
 
     async def thread(self, channel: str, address: str, story_id: str) -> str | None:
         """The platform id of the last message sent about the story to that destination."""

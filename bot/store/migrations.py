@@ -241,6 +241,20 @@ _V4 = (
 )
 
 
+# The sixth: digests and resumable sends. A subscription's mode becomes instant, daily or
+# weekly; a subscriber's `digest` is the mode its new subscriptions take (`/digest daily`) and
+# `digest_at` the local time its digest is due. An alert keeps the ids of the subscriptions
+# that matched (a digest is decided, and an unsubscribed query dropped, when it is sent) and
+# how many parts of its message went out before a failure (a retry sends the rest only).
+_V6 = (
+    "UPDATE subscriptions SET mode = 'daily' WHERE mode = 'digest'",
+    "ALTER TABLE subscribers ADD COLUMN digest TEXT NOT NULL DEFAULT 'instant'",
+    "ALTER TABLE subscribers ADD COLUMN digest_at TEXT NOT NULL DEFAULT '08:00'",
+    "ALTER TABLE alerts ADD COLUMN subscriptions TEXT NOT NULL DEFAULT '[]'",
+    "ALTER TABLE alerts ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0",
+)
+
+
 def _dialect(statements: tuple[str, ...], **spellings: str) -> tuple[str, ...]:
     """Fill the {placeholders} a migration leaves to each dialect."""
     out = []
@@ -282,6 +296,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         # "22:00-07:00" in the subscriber's time zone; '' = none.
         sqlite=("ALTER TABLE subscribers ADD COLUMN quiet_hours TEXT NOT NULL DEFAULT ''",),
         postgresql=("ALTER TABLE subscribers ADD COLUMN quiet_hours TEXT NOT NULL DEFAULT ''",),
+    ),
+    Migration(
+        version=6,
+        description="digests; alerts remember their subscriptions and the parts already sent",
+        sqlite=_V6,
+        postgresql=_V6,
     ),
 )
 

@@ -19,6 +19,7 @@ from typing import Any
 from bot.models import Alert
 from bot.store.recording import Enqueue
 from bot.store.rows import Row, from_db_time
+from subscriptions.models import Mute, Subscriber, Subscription
 
 STATES = ("pending", "claimed", "sent", "failed", "merged", "held")
 # The columns of an Alert, as read back (the alert's own and its subscriber's destination).
@@ -32,6 +33,8 @@ ALERT_COLUMNS = (
     "reasons",
     "attempt",
     "created_at",
+    "subscriptions",
+    "parts_sent",
 )
 STATE_COLUMNS = (
     "state",
@@ -62,6 +65,17 @@ class AlertRecord:
     merged_into: int | None = None
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """What the dispatcher must know of a subscriber to decide about its alerts, read at once:
+    the subscriber (language, pause, quiet hours, digest time), its subscriptions (their
+    modes; which still exist) and its mutes."""
+
+    subscriber: Subscriber
+    subscriptions: tuple[Subscription, ...]
+    mutes: tuple[Mute, ...]
+
+
 def enqueue_params(alert: Enqueue, now: str) -> dict[str, Any]:
     return {
         "subscriber_id": alert.subscriber_id,
@@ -70,6 +84,7 @@ def enqueue_params(alert: Enqueue, now: str) -> dict[str, Any]:
         "kind": alert.kind,
         "story_id": alert.story_id,
         "reasons": json.dumps(list(alert.reasons), ensure_ascii=False),
+        "subscriptions": json.dumps(list(alert.subscription_ids)),
         "now": now,
     }
 
@@ -88,6 +103,8 @@ def row_to_alert(row: Row) -> Alert:
         reasons=tuple(json.loads(row["reasons"])),
         attempt=row["attempt"],
         created_at=from_db_time(row["created_at"]),
+        subscription_ids=tuple(json.loads(row["subscriptions"])),
+        parts_sent=row["parts_sent"],
     )
 
 

@@ -58,6 +58,7 @@ class Enqueue:
     kind: str  # "new" | "development" | "revision"
     story_id: str | None
     reasons: tuple[str, ...]
+    subscription_ids: tuple[int, ...] = ()  # the subscriber's subscriptions that matched
 
 
 def recorded(changes: Sequence[Change], stored: Mapping[str, str | None]) -> tuple[Change, ...]:
@@ -151,7 +152,10 @@ def enqueued(changes: Sequence[Change], annotations: Annotations) -> tuple[Enque
         key = (m.subscriber_id, m.item_key, m.content_hash, what[0])
         known = alerts.get(key)
         reasons = m.reasons if known is None else known.reasons + m.reasons
-        alerts[key] = Enqueue(*key, what[1], tuple(dict.fromkeys(reasons)))
+        subs = (m.subscription_id,) if known is None else (
+            *known.subscription_ids, m.subscription_id)
+        alerts[key] = Enqueue(*key, what[1], tuple(dict.fromkeys(reasons)),
+                              tuple(dict.fromkeys(subs)))
     return tuple(alerts.values())
 
 

@@ -51,6 +51,8 @@ SUBSCRIBER_COLUMNS = (
     "active",
     "created_at",
     "quiet_hours",
+    "digest",
+    "digest_at",
 )
 SUBSCRIPTION_COLUMNS = ("id", "subscriber_id", "query", "mode", "created_at")
 MUTE_COLUMNS = ("subscriber_id", "story_id", "until")
@@ -178,6 +180,8 @@ def row_to_subscriber(row: Row, prefix: str = "") -> Subscriber:
         active=bool(row[prefix + "active"]),
         created_at=from_db_time(row[prefix + "created_at"]),
         quiet_hours=row[prefix + "quiet_hours"],
+        digest=row[prefix + "digest"],
+        digest_at=row[prefix + "digest_at"],
     )
 
 

@@ -42,17 +42,32 @@ class SQLiteOutbox(SQLiteBase):
         return [_as_claimed(row) for row in rows]
 
     async def mark_sent(
-        self, alert_id: int, worker: str, platform_message_id: str | None, now: datetime
+        self, alert_id: int, worker: str, platform_message_id: str | None, now: datetime, *,
+        merged: Sequence[int] = (), thread: tuple[str, str, str] | None = None,
     ) -> bool:
+        when = to_db_time(now)
         params = {"id": alert_id, "worker": worker, "message_id": platform_message_id,
-                  "now": to_db_time(now)}
-        return await self._mark(sql.MARK_SENT, params, f"mark alert {alert_id} sent")
+                  "now": when}
+        async with self._tx(f"mark alert {alert_id} sent") as db:
+            if (await db.execute(sql.MARK_SENT, params)).rowcount != 1:
+                return False  # not ours any more: the rest is not ours to record either
+            rows = [{"id": i, "into": alert_id, "worker": worker}
+                    for i in dict.fromkeys(merged)]
+            if rows:
+                await db.executemany(sql.MARK_MERGED, rows)
+            if thread is not None and platform_message_id:
+                channel, address, story_id = thread
+                await db.execute(sql.SAVE_THREAD, {
+                    "channel": channel, "address": address, "story_id": story_id,
+                    "message_id": platform_message_id, "now": when})
+        return True
 
     async def mark_retry(
-        self, alert_id: int, worker: str, next_at: datetime, reason: str
+        self, alert_id: int, worker: str, next_at: datetime, reason: str, *,
+        counts: bool = True, parts_sent: int = 0,
     ) -> bool:
         params = {"id": alert_id, "worker": worker, "next_at": to_db_time(next_at),
-                  "reason": reason}
+                  "reason": reason, "counts": int(counts), "parts_sent": parts_sent}
         return await self._mark(sql.MARK_RETRY, params, f"retry alert {alert_id}")
 
     async def mark_failed(self, alert_id: int, worker: str, reason: str) -> bool:
@@ -168,5 +183,5 @@ def _as_claimed(row: Row) -> Alert:
     """The Alert of a DUE row, as CLAIM left it: a claim taken over counted an attempt."""
     alert = row_to_alert(row)
     if row["state"] == "held" or row["hold"] == "released":
-        alert = replace(alert, released=True)
+        alert = replace(alert, released=True, held_for=row["hold"])
     return replace(alert, attempt=alert.attempt + 1) if row["state"] == "claimed" else alert

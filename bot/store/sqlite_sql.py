@@ -171,7 +171,7 @@ ENSURE_SUBSCRIBER = (
 )
 UPDATE_SUBSCRIBER = (
     "UPDATE subscribers SET lang = :lang, timezone = :timezone, paused = :paused, "
-    "quiet_hours = :quiet_hours, "
+    "quiet_hours = :quiet_hours, digest = :digest, digest_at = :digest_at, "
     "active = :active WHERE id = :id"
 )
 COUNT_SUBSCRIPTIONS = "SELECT COUNT(*) FROM subscriptions WHERE subscriber_id = ?"
@@ -183,6 +183,7 @@ ADD_SUBSCRIPTION = (
 SUBSCRIPTIONS_OF = (
     f"SELECT {_SUBSCRIPTION_COLS} FROM subscriptions WHERE subscriber_id = ? ORDER BY id"
 )
+SET_MODES = "UPDATE subscriptions SET mode = ? WHERE subscriber_id = ? AND id IN ({marks})"
 REMOVE_SUBSCRIPTIONS = "DELETE FROM subscriptions WHERE subscriber_id = ? AND id IN ({marks})"
 ACTIVE_SUBSCRIPTIONS = (
     f"SELECT {', '.join('s.' + c for c in SUBSCRIPTION_COLUMNS)}, "

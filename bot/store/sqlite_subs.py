@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.errors import StoreError
 from bot.store import sqlite_sql as sql
+from bot.store.outbox_rows import Recipient
 from bot.store.rows import (
     mute_params,
     row_to_mute,
@@ -54,6 +55,8 @@ class SQLiteSubscriptions(SQLiteBase):
             "paused": int(subscriber.paused),
             "active": int(subscriber.active),
             "quiet_hours": subscriber.quiet_hours,
+            "digest": subscriber.digest,
+            "digest_at": subscriber.digest_at,
         }
         async with self._tx(f"update subscriber {subscriber.id}") as db:
             cursor = await db.execute(sql.UPDATE_SUBSCRIBER, params)
@@ -93,10 +96,32 @@ class SQLiteSubscriptions(SQLiteBase):
                 removed += cursor.rowcount
         return removed
 
+    async def set_modes(self, subscriber_id: int, ids: Sequence[int], mode: str) -> int:
+        wanted = list(dict.fromkeys(ids))
+        changed = 0
+        async with self._tx(f"set mode {mode} of subscriptions of {subscriber_id}") as db:
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
+                statement = sql.SET_MODES.format(marks=marks(chunk))
+                cursor = await db.execute(statement, [mode, subscriber_id, *chunk])
+                changed += cursor.rowcount
+        return changed
+
     async def active_subscriptions(self) -> list[tuple[Subscription, Subscriber]]:
         async with self._tx("read active subscriptions", write=False) as db:
             rows = await db.execute_fetchall(sql.ACTIVE_SUBSCRIPTIONS)
         return [(row_to_subscription(row), row_to_subscriber(row, prefix="b_")) for row in rows]
+
+    async def recipient(self, subscriber_id: int) -> Recipient | None:
+        async with self._tx(f"read recipient {subscriber_id}", write=False) as db:
+            found = list(await db.execute_fetchall(sql.SUBSCRIBER_BY_ID, (subscriber_id,)))
+            if not found:
+                return None
+            subs = await db.execute_fetchall(sql.SUBSCRIPTIONS_OF, (subscriber_id,))
+            mutes = await db.execute_fetchall(sql.MUTES_OF, (subscriber_id,))
+        return Recipient(row_to_subscriber(found[0]),
+                         tuple(row_to_subscription(r) for r in subs),
+                         tuple(row_to_mute(r) for r in mutes))
 
     async def add_mute(self, mute: Mute) -> None:
         """Mute a story; muting it again replaces the end of the mute."""

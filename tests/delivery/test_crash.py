@@ -43,6 +43,8 @@ async def fill_outbox(db: Path) -> dict[int, set[str]]:
     try:
         subs = [await store.ensure_subscriber("telegram", str(FIRST_CHAT + n), T0)
                 for n in range(SUBSCRIBERS)]
+        wants = {s.id: (await store.add_subscription(s.id, "detainer", "instant", T0, 10)).id
+                 for s in subs}
         story = Story("crash-story", "Detainers in Ventura County", (), T0, T0)
         keys = [f"crash-{n}" for n in range(ITEMS)]
         for n, key in enumerate(keys):
@@ -50,7 +52,7 @@ async def fill_outbox(db: Path) -> dict[int, set[str]]:
                              text=f"Officers released update {n} about detainers in Ventura "
                                   "County on Tuesday. More information will follow soon.")
             link = StoryLink(story.id, key, "first" if n == 0 else "development")
-            matches = tuple(ItemMatch(key, item.content_hash, s.id, s.id, ("detainer",))
+            matches = tuple(ItemMatch(key, item.content_hash, wants[s.id], s.id, ("detainer",))
                             for s in subs)
             notes = Annotations(matches=matches, links=(link,), stories=(story,) if n == 0 else ())
             await store.record_refresh(make_state(), [new(item)], T0, notes)

@@ -23,6 +23,7 @@ from telegram import Bot
 from bot.channels.render import render_merged
 from bot.channels.telegram import TelegramChannel
 from bot.delivery.dispatcher import Channel, Dispatcher, DispatchPolicy
+from bot.delivery.sending import SendPolicy
 from bot.delivery.views import ViewBuilder
 from bot.models import (
     Alert,
@@ -92,12 +93,21 @@ def dispatcher(store: Store, bot: Bot, clock: Clock, *extra: Channel,
 async def enqueue(store: Store, item: Item, subs: Sequence[Subscriber],
                   reasons: Sequence[str] = ("detainer",), *, links: Sequence[StoryLink] = (),
                   heads: Sequence[Story] = (), when: datetime = T0) -> None:
-    """Record `item` as NEW with a match by each of `subs` (as tests/store/conftest's
-    record_matched does, with the reasons given): what puts alerts in the outbox."""
-    matches = tuple(ItemMatch(item.key, item.content_hash, n + 1, s.id, tuple(reasons))
-                    for n, s in enumerate(subs))
+    """Record `item` as NEW with a match by each of `subs`' first subscription (made if it
+    has none: an alert whose subscriptions were all removed is dropped), with the reasons
+    given: what puts alerts in the outbox."""
+    wants = [await subscription_of(store, s) for s in subs]
+    matches = tuple(ItemMatch(item.key, item.content_hash, w, s.id, tuple(reasons))
+                    for w, s in zip(wants, subs, strict=True))
     notes = Annotations(matches=matches, links=tuple(links), stories=tuple(heads))
     await store.record_refresh(make_state(), [new(item)], when, notes)
+
+
+async def subscription_of(store: Store, sub: Subscriber, mode: str = "instant") -> int:
+    existing = await store.subscriptions_of(sub.id)
+    if existing:
+        return existing[0].id
+    return (await store.add_subscription(sub.id, "detainer", mode, T0, 100)).id
 
 
 async def only_alert(store: Store, sub: Subscriber) -> Alert:
@@ -181,12 +191,33 @@ async def test_a_development_is_a_reply_to_the_storys_last_message_in_that_chat(
 
 
 # --- what Telegram answers ---------------------------------------------------------------------
-async def test_a_429_is_retried_exactly_after_its_retry_after_and_holds_only_its_chat(
+async def test_a_429_is_waited_out_in_place_and_holds_only_its_chat(
         store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    """The 429'd alert is not sent to the back of the outbox (behind everything due) nor
+    counted as a failed attempt: its destination waits exactly retry_after and sends it."""
     limited, other = await make_subscriber(store, "701"), await make_subscriber(store, "702")
     await enqueue(store, make_item("r1"), [limited, other])
     fake_bot.forced_429(701, retry_after=1)
     d = dispatcher(store, bot, clock)
+    started = time.monotonic()
+
+    assert await d.drain_once() == 2
+    assert fake_bot.rejected_429 == 1 and d.counters["rate_limited"] == 1
+    [first] = fake_bot.sent(702)
+    assert first.at - started < 0.9  # a 429 for one chat holds back that chat only
+    [late] = fake_bot.sent(701)
+    assert late.at - started >= 0.99  # exactly the wait asked for, then the same message
+    alert = await only_alert(store, limited)
+    assert await state_of(store, alert) == ("sent", None) and alert.attempt == 0
+
+
+async def test_a_long_429_goes_back_to_the_outbox_for_exactly_its_time_uncounted(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    limited, other = await make_subscriber(store, "701"), await make_subscriber(store, "702")
+    await enqueue(store, make_item("r1"), [limited, other])
+    fake_bot.forced_429(701, retry_after=1)
+    short = DispatchPolicy(send=SendPolicy(longest_wait=0.5))  # 1 s is "long" here
+    d = dispatcher(store, bot, clock, policy=short)
 
     assert await d.drain_once() == 2
     refused_at = time.monotonic()
@@ -204,7 +235,7 @@ async def test_a_429_is_retried_exactly_after_its_retry_after_and_holds_only_its
     assert msg.at - refused_at >= 0.99  # the pacer waited the retry_after out in real time too
     assert fake_bot.rejected_429 == 1  # and was not refused again
     assert await state_of(store, alert) == ("sent", None)
-    assert (await only_alert(store, limited)).attempt == 1
+    assert (await only_alert(store, limited)).attempt == 0  # the platform's wait: no failure
 
 
 async def test_a_blocked_subscriber_is_deactivated_and_its_alerts_failed_untried(
@@ -527,3 +558,77 @@ async def test_a_muted_story_sends_nothing_more_but_other_stories_still_arrive(
     assert keys_in(fake_bot.sent(1301)) == ["o1"]
     states = {a.item_key: await state_of(store, a) for a in await store.alerts_of(sub.id)}
     assert states == {"m1": ("failed", "story muted"), "o1": ("sent", None)}
+
+
+# --- a message in parts, interrupted ----------------------------------------------------------
+async def test_a_split_alert_whose_second_part_fails_sends_only_the_rest_on_retry(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    sub = await make_subscriber(store, "1601")
+    title = ("Ventura County <answers> ICE & the detainer 📜 " * 200)[:9_000]
+    await enqueue(store, make_item("p1", title=title), [sub])
+    fake_bot.fail_next(1, 502, after=1)  # part 1 goes, part 2 is refused once
+    d = dispatcher(store, bot, clock)
+
+    assert await d.drain_once() == 1
+    sent_first = fake_bot.sent(1601)
+    assert len(sent_first) == 1
+    alert = await only_alert(store, sub)
+    state, reason = await state_of(store, alert)
+    assert (state, reason) == ("pending", "Bad Gateway")
+    assert alert.parts_sent == 1 and alert.attempt == 1
+
+    clock.advance(3600)
+    assert await d.drain_once() == 1
+    parts = fake_bot.sent(1601)
+    assert len(parts) == 3  # part 1 once, then parts 2 and 3: nothing twice
+    assert squash(title) in squash("".join(p.plain for p in parts))
+    assert parts[-1].buttons and not any(p.buttons for p in parts[:-1])
+    assert await state_of(store, alert) == ("sent", None)
+
+
+async def test_a_merged_message_cut_short_delivers_what_went_and_retries_only_the_rest(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    sub = await make_subscriber(store, "1602")
+    keys = [f"m{n:02}" for n in range(70)]
+    for n, key in enumerate(keys):
+        long_title = f"Detainer update {n}: " + "Ventura County operation details " * 6
+        await enqueue(store, make_item(key, title=long_title), [sub])
+    fake_bot.fail_next(1, 502, after=1)
+    d = dispatcher(store, bot, clock)
+
+    assert await d.drain_once() == 70
+    [part1] = fake_bot.sent(1602)
+    delivered = keys_in([part1])
+    assert 0 < len(delivered) < 70
+    states = {a.item_key: (await state_of(store, a))[0] for a in await store.alerts_of(sub.id)}
+    assert {k for k, s in states.items() if s in ("sent", "merged")} == set(delivered)
+    assert {k for k, s in states.items() if s == "pending"} == set(keys) - set(delivered)
+
+    clock.advance(3600)
+    while await d.drain_once():
+        clock.advance(3600)
+    everything = keys_in(fake_bot.sent(1602))
+    assert sorted(everything) == keys  # every alert once: none lost, none repeated
+
+
+async def test_a_send_that_never_answers_times_out_and_is_retried(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    sub = await make_subscriber(store, "1603")
+    await enqueue(store, make_item("h1"), [sub])
+
+    class Hanging:
+        name = "telegram"
+
+        def is_group(self, address: str) -> bool:
+            return False
+
+        async def send(self, address: str, messages: Sequence[Message]) -> DeliveryResult:
+            await asyncio.sleep(3600)
+            return DeliveryResult("ok", message_id="never")
+
+    views = ViewBuilder(store, as_async(ExtractiveSummarizer()), SOURCES)
+    d = Dispatcher(store, {"telegram": Hanging()}, views, worker="test:1", clock=clock,
+                   monotonic=time.monotonic,
+                   policy=DispatchPolicy(send=SendPolicy(timeout=0.2)))
+    assert await asyncio.wait_for(d.drain_once(), 5) == 1  # the batch is not stalled
+    assert await state_of(store, await only_alert(store, sub)) == ("pending", "no answer in 0.2 s")

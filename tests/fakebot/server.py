@@ -173,10 +173,12 @@ class FakeBotAPI:
         `retry_after`, and sends there keep being refused until that time has passed."""
         self.flood.force(chat_id, retry_after)
 
-    def fail_next(self, n: int, status: int = 502, *, method: str = "sendMessage") -> None:
+    def fail_next(self, n: int, status: int = 502, *, method: str = "sendMessage",
+                  after: int = 0) -> None:
         """The next `n` calls of `method` ("*": of any method) answer `status` (a transient
-        5xx by default). Default sendMessage, so the bot's own polling does not eat them."""
-        self._failures[method].extend([status] * n)
+        5xx by default), once `after` calls have gone through. Default sendMessage, so the
+        bot's own polling does not eat them."""
+        self._failures[method].extend([0] * after + [status] * n)  # 0: this one goes through
 
     # -- inspection ------------------------------------------------------------------------------
 
@@ -226,5 +228,5 @@ class FakeBotAPI:
     def _take_failure(self, method: str) -> int | None:
         for key in (method, "*"):
             if self._failures.get(key):
-                return self._failures[key].pop(0)
+                return self._failures[key].pop(0) or None
         return None

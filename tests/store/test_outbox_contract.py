@@ -56,7 +56,8 @@ async def test_a_recorded_match_puts_one_pending_alert_in_the_outbox(store: Stor
 
     [alert] = await store.alerts_of(sub.id)
     assert alert == Alert(alert.id, sub.id, "telegram", "1001", "a", a.content_hash, "new",
-                          reasons=("detainer", "in:CA"), attempt=0, created_at=T0)
+                          reasons=("detainer", "in:CA"), attempt=0, created_at=T0,
+                          subscription_ids=(1, 2))
     record = await store.alert_record(alert.id)
     assert record is not None and (record.state, record.next_at) == ("pending", T0)
     assert await store.outbox_counts() == {
@@ -190,7 +191,8 @@ async def test_held_alerts_come_back_when_the_hold_ends(store: Store) -> None:
     assert (await store.outbox_counts())["held"] == 2
     assert await store.claim_alerts(W1, at(29), 60.0, 10) == []
     back = await store.claim_alerts(W2, at(30), 60.0, 10)
-    assert [x.id for x in back] == [a.id, b.id] and back[0] == replace(a, released=True)
+    assert [x.id for x in back] == [a.id, b.id] and back[0] == replace(
+        a, released=True, held_for="quiet hours")
     assert all(x.released for x in back)  # they waited: the dispatcher sends them as one
     assert await store.mark_sent(a.id, W2, "m-1", at(30))
     assert await store.mark_held([a.id], at(60), "quiet hours") == 0  # sent is final
@@ -214,6 +216,37 @@ async def test_merged_alerts_point_at_the_message_that_carried_them(store: Store
     assert not await store.mark_sent(rest[0].id, W1, "m-2", T0)
     assert await store.sent_items(sub.id, "s-a") == ["a", "b", "c"]
     assert await store.sent_items(sub.id, "s-other") == []
+
+
+async def test_a_send_is_recorded_with_what_it_carried_and_its_thread_at_once(
+        store: Store) -> None:
+    sub = await make_subscriber(store)
+    a, b = make_item("a"), make_item("b")
+    await record_matched(store, new(a), [sub], links=[link(a, "first")], heads=[head()])
+    await record_matched(store, new(b), [sub], links=[link(b, "development")])
+    carrier, other = await store.claim_alerts(W1, T0, 60.0, 10)
+    thread = ("telegram", "1001", "s-a")
+    # Another worker's claim: nothing of it is written, neither the merge nor the thread.
+    assert not await store.mark_sent(carrier.id, W2, "m-9", T0, merged=[other.id], thread=thread)
+    assert await store.thread(*thread) is None
+    assert await store.mark_sent(carrier.id, W1, "m-1", T0, merged=[other.id], thread=thread)
+    merged = await store.alert_record(other.id)
+    assert merged is not None and (merged.state, merged.merged_into) == ("merged", carrier.id)
+    assert await store.thread(*thread) == "m-1"
+    assert await store.sent_items(sub.id, "s-a") == ["a", "b"]
+
+
+async def test_a_wait_the_platform_asked_for_is_no_attempt_and_sent_parts_are_kept(
+        store: Store) -> None:
+    sub = await make_subscriber(store)
+    await record_matched(store, new(make_item("a")), [sub])
+    alert = await one_claimed(store)
+    assert await store.mark_retry(alert.id, W1, at(3), "429", counts=False)
+    again = await one_claimed(store, now=at(3))
+    assert again.attempt == 0  # the platform's wait is not a failure of ours
+    assert await store.mark_retry(again.id, W1, at(10), "part 3 refused", parts_sent=2)
+    last = await one_claimed(store, now=at(10))
+    assert (last.attempt, last.parts_sent) == (1, 2)  # the retry sends part 3 on
 
 
 # --- nothing written half ---------------------------------------------------------------------
