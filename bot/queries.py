@@ -77,10 +77,12 @@ class StoreQueries:
     async def set_preferences(
         self, channel: str, address: str, *, now: datetime, lang: str | None = None,
         timezone: str | None = None, quiet_hours: str | None = None,
+        digest_at: str | None = None,
     ) -> Subscriber:
         sub = await self._store.ensure_subscriber(channel, address, now, lang or "en")
         changes = {k: v for k, v in (("lang", lang), ("timezone", timezone),
-                                     ("quiet_hours", quiet_hours)) if v is not None}
+                                     ("quiet_hours", quiet_hours), ("digest_at", digest_at))
+                   if v is not None}
         if changes:
             sub = replace(sub, **changes)
             await self._store.update_subscriber(sub)

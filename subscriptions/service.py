@@ -18,7 +18,7 @@ from datetime import datetime
 
 from subscriptions.gazetteer import Gazetteer
 from subscriptions.matcher import Matcher
-from subscriptions.models import Document, Match, Mute, Subscriber, Subscription
+from subscriptions.models import MODES, Document, Match, Mute, Subscriber, Subscription
 from subscriptions.query import Limits, Query, QueryError, describe, parse_query
 from subscriptions.store import QuotaExceeded, SubscriptionStore
 from subscriptions.terms import Synonyms
@@ -101,11 +101,13 @@ class SubscriptionService:
     # --- use cases --------------------------------------------------------------------------
 
     async def subscribe(self, channel: str, address: str, text: str, *, now: datetime,
-                        lang: str = "en", mode: str = "instant") -> Listed:
+                        lang: str = "en", mode: str | None = None) -> Listed:
+        """`mode` None: the subscriber's chosen default (`/digest daily` makes it daily)."""
         query, places = self._parse(text)  # QueryError before anything is written
         subscriber = await self._store.ensure_subscriber(channel, address, now, lang)
         try:
-            sub = await self._store.add_subscription(subscriber.id, text.strip(), mode, now,
+            sub = await self._store.add_subscription(subscriber.id, text.strip(),
+                                                     mode or subscriber.digest, now,
                                                      self._limits.max_subscriptions)
         except QuotaExceeded as exc:
             raise ServiceError(
@@ -140,6 +142,24 @@ class SubscriptionService:
         for x in chosen:
             self.matcher.remove(x.subscription.id)
         return chosen
+
+    async def set_mode(self, channel: str, address: str, mode: str,
+                       which: str = "all") -> list[Listed]:
+        """Make the subscriptions `which` names ("all", or numbers from /list) instant, daily
+        or weekly; "all" also makes it the mode of subscriptions added later. Returns the
+        subscriptions changed, as they are now."""
+        if mode not in MODES:
+            raise ServiceError(f"{mode!r} is not a delivery mode: use one of {', '.join(MODES)}")
+        subscriber = await self._require(channel, address)
+        listed = await self.list(channel, address)
+        everything = which.strip().lower() == "all"
+        if not listed and not everything:
+            raise ServiceError("you have no subscriptions; /subscribe <query> adds one")
+        chosen = listed if everything else _pick(listed, which)
+        await self._store.set_modes(subscriber.id, [x.subscription.id for x in chosen], mode)
+        if everything and subscriber.digest != mode:
+            await self._store.update_subscriber(replace(subscriber, digest=mode))
+        return [replace(x, subscription=replace(x.subscription, mode=mode)) for x in chosen]
 
     async def set_paused(self, channel: str, address: str, paused: bool) -> Subscriber:
         subscriber = await self._require(channel, address)

@@ -104,12 +104,14 @@ class Queries(Protocol):
     async def set_preferences(
         self, channel: str, address: str, *, now: datetime, lang: str | None = None,
         timezone: str | None = None, quiet_hours: str | None = None,
+        digest_at: str | None = None,
     ) -> Subscriber:
         """Save the given fields (None = unchanged; quiet_hours "" = none), creating the
         subscriber if the chat has none yet (a /lang before any /subscribe must stick)."""
 
     async def resume_held(self, channel: str, address: str) -> int:
-        """Release alerts held while paused (due now); return how many."""
+        """Release the chat's held alerts (due now; what must still wait — a pause, quiet
+        hours, a digest — is held again when they are claimed); return how many."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Chat commands for a chat's settings: /digest /quiet /timezone /lang.
+"""Chat commands for a chat's settings: /quiet /timezone /lang (/digest: command_digest).
 
 Values are validated here, before anything is saved, and every refusal says what a valid one
 looks like. Saving goes through `Queries.set_preferences`.
@@ -17,19 +17,9 @@ from bot.channels.chat import Ctx, Reply
 from bot.channels.i18n import Html, t, when
 from subscriptions.models import Subscriber
 
-DIGEST_MODES = ("off", "daily", "weekly")
 _RANGE = re.compile(r"(\d{1,2})[:.](\d{2})\s*[-–—]\s*(\d{1,2})[:.](\d{2})")
 _LANGS = {"en": "en", "english": "en", "inglés": "en", "ingles": "en",
           "es": "es", "español": "es", "espanol": "es", "spanish": "es"}
-
-
-async def digest(ctx: Ctx, args: str) -> Reply:
-    mode = args.lower()
-    if mode not in DIGEST_MODES:
-        return Reply(t(ctx.lang, "digest_usage"))
-    # Digests arrive with the email issue; the argument is checked now so the command's
-    # shape does not change when they do.
-    return Reply(t(ctx.lang, "digest_soon", mode=mode))
 
 
 async def quiet(ctx: Ctx, args: str) -> Reply:

@@ -42,7 +42,8 @@ async def list_(ctx: Ctx, args: str) -> Reply:
     if not listed:
         return Reply(t(ctx.lang, "list_empty"))
     lines = [t(ctx.lang, "list_line", number=x.number, query=x.subscription.query,
-               description=description(ctx.lang, x.description)) for x in listed]
+               description=description(ctx.lang, x.description)) + _mode(ctx, x)
+             for x in listed]
     status = []
     sub = ctx.subscriber
     if sub is not None and sub.paused:
@@ -51,6 +52,11 @@ async def list_(ctx: Ctx, args: str) -> Reply:
         status.append(t(ctx.lang, "list_quiet", hours=sub.quiet_hours, timezone=sub.timezone))
     foot = [t(ctx.lang, "list_foot"), *status]
     return Reply(fit([t(ctx.lang, "list_head"), *lines, "", *foot]))
+
+
+def _mode(ctx: Ctx, listed: Listed) -> str:
+    mode = listed.subscription.mode
+    return "" if mode == "instant" else t(ctx.lang, "list_mode", mode=t(ctx.lang, f"mode_{mode}"))
 
 
 async def unsubscribe(ctx: Ctx, args: str) -> Reply:

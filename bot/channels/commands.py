@@ -19,6 +19,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot.channels import command_digest as digest_cmd
 from bot.channels import command_info as info
 from bot.channels import command_prefs as prefs
 from bot.channels import command_subs as subs
@@ -64,7 +65,7 @@ COMMANDS: dict[str, Spec] = {
     "pause": Spec(subs.pause, changes=True),
     "resume": Spec(subs.resume, changes=True),
     "mute": Spec(subs.mute, changes=True),
-    "digest": Spec(prefs.digest, changes=True),
+    "digest": Spec(digest_cmd.digest, changes=True),
     "quiet": Spec(prefs.quiet, changes=True),
     "timezone": Spec(prefs.timezone, changes=True),
     "lang": Spec(prefs.lang, changes=True),

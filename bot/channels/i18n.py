@@ -14,6 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.channels.i18n_digest import EN as DIGEST_EN
+from bot.channels.i18n_digest import ES as DIGEST_ES
 from bot.channels.i18n_es import ES
 from bot.channels.render import escape as render_escape
 
@@ -67,14 +69,14 @@ MENU = {
            ("unsubscribe", "Stop a subscription"), ("latest", "Recent stories for you"),
            ("pause", "Hold alerts"), ("resume", "Get alerts again"),
            ("mute", "No more alerts about a story"), ("quiet", "Quiet hours, e.g. 22:00-07:00"),
-           ("timezone", "Your time zone"), ("digest", "Daily or weekly digest (coming soon)"),
+           ("timezone", "Your time zone"), ("digest", "Alerts together, daily or weekly"),
            ("sources", "What is watched"), ("jurisdictions", "Place names for in:"),
            ("lang", "English / Español"), ("help", "How to use alertbot")),
     "es": (("subscribe", "Seguir un tema, lugar o agencia"), ("list", "Tus suscripciones"),
            ("unsubscribe", "Cancelar una suscripción"), ("latest", "Noticias recientes para ti"),
            ("pause", "Retener las alertas"), ("resume", "Volver a recibir alertas"),
            ("mute", "Silenciar una noticia"), ("quiet", "Horas de silencio, p. ej. 22:00-07:00"),
-           ("timezone", "Tu zona horaria"), ("digest", "Resumen diario o semanal (pronto)"),
+           ("timezone", "Tu zona horaria"), ("digest", "Alertas juntas, cada día o cada semana"),
            ("sources", "Qué se vigila"), ("jurisdictions", "Nombres de lugares para in:"),
            ("lang", "English / Español"), ("help", "Cómo usar alertbot")),
 }
@@ -103,7 +105,7 @@ EN: dict[str, str] = {
             "<code>/quiet 22:00-07:00</code> — hold alerts at night (<code>/quiet off</code>)\n"
             "<code>/timezone America/Los_Angeles</code> — for quiet hours and times\n"
             "<code>/lang es</code> — en español\n"
-            "<code>/digest daily</code> — one message a day (coming soon)\n\n"
+            "<code>/digest daily</code> — your alerts together, once a day\n\n"
             "<b>Reference</b>\n"
             "/sources — what is watched, and whether it works\n"
             "<code>/jurisdictions Ventura</code> — place names that in: understands",
@@ -143,10 +145,6 @@ EN: dict[str, str] = {
                   "story ids, or press 🔕 on an alert.",
     "mute_unknown": "There is no story “{story}”. /latest shows recent stories and their ids.",
     "muted": "🔕 Muted: {title}. No more alerts about this story.",
-    "digest_usage": "Choose one: <code>/digest off</code>, <code>/digest daily</code> or "
-                    "<code>/digest weekly</code>.",
-    "digest_soon": "Digests ({mode}) are coming soon — thanks for asking. Until then every "
-                   "alert arrives as it happens; /quiet can hold them at night.",
     "quiet_usage": "Give a start and an end in 24-hour time, e.g. "
                    "<code>/quiet 22:00-07:00</code>, or <code>/quiet off</code>.",
     "quiet_bad": "“{value}” is not a time range. Use 24-hour times like "
@@ -207,4 +205,7 @@ EN: dict[str, str] = {
     "more_none": "I can't suggest a subscription for this story. /help shows how to write one.",
 }
 
+# /digest's replies live apart (i18n_digest) so neither catalog file grows past reading.
+EN = {**EN, **DIGEST_EN}
+ES = {**ES, **DIGEST_ES}
 CATALOG = {"en": EN, "es": ES}

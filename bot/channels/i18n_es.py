@@ -34,7 +34,7 @@ ES: dict[str, str] = {
             "(<code>/quiet off</code>)\n"
             "<code>/timezone America/Mexico_City</code> — para las horas de silencio\n"
             "<code>/lang en</code> — in English\n"
-            "<code>/digest daily</code> — un mensaje al día (pronto)\n\n"
+            "<code>/digest daily</code> — tus alertas juntas, una vez al día\n\n"
             "<b>Referencia</b>\n"
             "/sources — qué se vigila y si funciona\n"
             "<code>/jurisdictions Ventura</code> — nombres de lugares que entiende in:",
@@ -76,10 +76,6 @@ ES: dict[str, str] = {
     "mute_unknown": "No hay ninguna noticia «{story}». /latest muestra las recientes y sus "
                     "identificadores.",
     "muted": "🔕 Silenciada: {title}. No recibirás más alertas sobre esta noticia.",
-    "digest_usage": "Elige una opción: <code>/digest off</code>, <code>/digest daily</code> o "
-                    "<code>/digest weekly</code>.",
-    "digest_soon": "Los resúmenes ({mode}) llegarán pronto; gracias por tu interés. Mientras "
-                   "tanto, cada alerta llega en el momento; /quiet puede retenerlas de noche.",
     "quiet_usage": "Indica un inicio y un fin en formato de 24 horas, p. ej. "
                    "<code>/quiet 22:00-07:00</code>, o <code>/quiet off</code>.",
     "quiet_bad": "«{value}» no es un intervalo de horas. Usa el formato de 24 horas, como "

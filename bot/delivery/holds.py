@@ -8,7 +8,8 @@ In order, for one subscriber:
 - every subscription that matched has since been removed (/unsubscribe): dropped — they no
   longer asked for it (an alert from before subscriptions were recorded on alerts is kept);
 - every subscription still matching is a digest: it waits for the next digest (daily before
-  weekly, when both), unless it already waited for one or was released by hand;
+  weekly, when both), unless it already waited for one (released by hand, it is decided
+  afresh);
 - the rest goes now.
 
 Pure: no I/O, `now` passed in. Must not import bot.store, bot.channels or bot.ingest.
@@ -25,8 +26,10 @@ from bot.models import Alert
 from subscriptions.models import Mute, Subscriber, Subscription
 
 HOLD_WHILE_PAUSED = timedelta(days=3650)  # released by /resume, which makes them due at once
-# Held for these already: a second digest (or a hold released by hand) would be a loop.
-_NO_DIGEST_AFTER = frozenset({"digest", "released"})
+# An alert that waited for its digest is sent when the digest comes due, never held again. One
+# released by hand (/resume, /digest off) is decided afresh: if a subscription that matched it
+# is instant now it goes, if they are all still digests it waits for the next one.
+_DIGEST_CAME = "digest"
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ def plan(alerts: Sequence[Alert], subscriber: Subscriber | None,
             dropped.setdefault("unsubscribed", []).append(alert)
             continue
         period = _period(live)
-        if period is None or alert.held_for in _NO_DIGEST_AFTER:
+        if period is None or alert.held_for == _DIGEST_CAME:
             send.append(alert)
             continue
         due = digest_due(now, subscriber.timezone, period, subscriber.digest_at)
@@ -70,7 +73,7 @@ def plan(alerts: Sequence[Alert], subscriber: Subscriber | None,
         send=tuple(send),
         held=tuple((until, "digest", tuple(xs)) for until, xs in waiting.items()),
         dropped=tuple((why, tuple(xs)) for why, xs in dropped.items()),
-        digest=any(a.held_for == "digest" for a in send),
+        digest=any(a.held_for == _DIGEST_CAME for a in send),
     )
 
 

@@ -56,10 +56,12 @@ class MemoryQueries:
     async def set_preferences(
         self, channel: str, address: str, *, now: datetime, lang: str | None = None,
         timezone: str | None = None, quiet_hours: str | None = None,
+        digest_at: str | None = None,
     ) -> Subscriber:
         found = await self.store.ensure_subscriber(channel, address, now, lang or "en")
         await self.store.update_subscriber(
-            replace(found, lang=lang or found.lang, timezone=timezone or found.timezone))
+            replace(found, lang=lang or found.lang, timezone=timezone or found.timezone,
+                    digest_at=digest_at or found.digest_at))
         if quiet_hours is not None:
             self.quiet[address] = quiet_hours
         updated = await self.subscriber(channel, address)

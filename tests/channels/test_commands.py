@@ -54,6 +54,7 @@ async def say(commands: Commands, text: str, lang: str | None = "en", **kw: obje
 
 
 SUBSCRIBED = "subscribed"  # the chat already follows "detainer in:California"
+DAILY = "daily"  # … and has made its alerts a daily digest
 
 CASES = [
     # (state, text, language, every fragment the reply must show)
@@ -97,10 +98,29 @@ CASES = [
     (SUBSCRIBED, "/mute s-ffffffffffff", "es", ["No hay ninguna noticia «s-ffffffffffff»"]),
     (SUBSCRIBED, f"/mute {STORY.id}", "en", ["Muted: ICE <detainer> & Ventura County"]),
     ("", f"/mute {STORY.id}", "en", ["You have no subscriptions yet"]),
-    ("", "/digest", "en", ["Choose one: /digest off, /digest daily or /digest weekly"]),
-    ("", "/digest hourly", "es", ["Elige una opción"]),
-    ("", "/digest daily", "en", ["Digests (daily) are coming soon"]),
-    ("", "/digest weekly", "es", ["Los resúmenes (weekly) llegarán pronto"]),
+    ("", "/digest", "en", ["How your alerts arrive", "/digest daily or /digest weekly",
+                           "/digest daily 2 3", "/digest at 18:00"]),
+    (SUBSCRIBED, "/digest", "es", ["Cómo llegan tus alertas",
+                                   "1. detainer in:California — en el momento"]),
+    ("", "/digest hourly", "es", ["«hourly» no es un modo (off, daily, weekly)"]),
+    ("", "/digest daily", "en", ["You have no subscriptions yet"]),
+    (SUBSCRIBED, "/digest daily", "en",
+     ["Digest: alerts for all your subscriptions wait and arrive together, every day at "
+      "08:00 (UTC). New subscriptions follow suit.", "/timezone America/Los_Angeles"]),
+    (SUBSCRIBED, "/digest weekly 18:30", "es",
+     ["Resumen: las alertas de todas tus suscripciones esperan y llegan juntas, cada lunes "
+      "a las 18:30 (UTC)"]),
+    (SUBSCRIBED, "/digest daily 1", "en", ["Digest for subscription 1: their alerts wait",
+                                           "The others arrive as they happen"]),
+    (SUBSCRIBED, "/digest daily 4", "en", ["There is no subscription number 4; you have 1"]),
+    (SUBSCRIBED, "/digest off", "es", ["Resumen desactivado: las alertas llegan en el momento"]),
+    (SUBSCRIBED, "/digest off 1", "en", ["subscription 1: alerts arrive as they happen"]),
+    (SUBSCRIBED, "/digest daily 25:00", "en", ["25:00 is not a time of day"]),
+    (SUBSCRIBED, "/digest at 7:05", "en", ["Digests arrive at 07:05 (UTC)"]),
+    (SUBSCRIBED, "/digest at", "en", ["/digest daily or /digest weekly"]),
+    (SUBSCRIBED, "/digest semanal", "es", ["cada lunes a las 08:00"]),
+    (DAILY, "/list", "en", ["detainer in:California · 📰 daily digest"]),
+    (DAILY, "/subscribe ICE hold", "en", ["Subscribed (#2)"]),
     ("", "/quiet", "en", ["No quiet hours", "/quiet 22:00-07:00"]),
     ("", "/quiet 22:00-7:00", "en",
      ["Quiet hours 22:00-07:00 (UTC)", "together at 07:00", "/timezone America/Los_Angeles"]),
@@ -153,8 +173,10 @@ async def test_every_command_valid_and_invalid(
     kit: tuple[Commands, MemoryQueries], state: str, text: str, lang: str, expected: list[str]
 ) -> None:
     commands, _ = kit
-    if state == SUBSCRIBED:
+    if state in (SUBSCRIBED, DAILY):
         await say(commands, "/subscribe detainer in:California", lang)
+    if state == DAILY:
+        await say(commands, "/digest daily", lang)
     shown = await say(commands, text, lang)
     for fragment in expected:
         assert fragment in shown, f"{fragment!r} not in reply to {text!r}:\n{shown}"
@@ -364,3 +386,16 @@ async def test_stale_or_foreign_buttons(kit: tuple[Commands, MemoryQueries], dat
 ])
 def test_parse_command(text: str, parsed: tuple[str, str] | None) -> None:
     assert parse_command(text) == parsed
+
+
+async def test_a_digest_chosen_for_all_is_the_mode_of_later_subscriptions_too(
+        kit: tuple[Commands, MemoryQueries]) -> None:
+    commands, _ = kit
+    await say(commands, "/subscribe detainer in:California", "en")
+    await say(commands, "/digest weekly", "en")
+    await say(commands, "/subscribe sanctuary", "en")
+    await say(commands, "/digest instant 1", "en")
+    shown = await say(commands, "/digest", "en")
+    assert "1. detainer in:California — as it happens" in shown
+    assert "2. sanctuary — weekly digest (Mondays)" in shown
+    assert "Digests arrive at 08:00 (UTC)" in shown
