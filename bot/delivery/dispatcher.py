@@ -46,7 +46,6 @@ log = logging.getLogger("alertbot.dispatch")
 __all__ = ["Channel", "DispatchPolicy", "Dispatcher", "ViewOf"]
 
 ViewOf = Callable[[Alert], Awaitable[AlertView | None]]
-_COUNTED_AS = {"story muted": "muted"}  # counter names of dropped alerts, by reason
 
 
 @dataclass(frozen=True)
@@ -176,7 +175,7 @@ class Dispatcher:
         for why, alerts in dropped:
             for alert in alerts:
                 await self._store.mark_failed(alert.id, self._worker, why)
-            self.counters[_COUNTED_AS.get(why, why)] += len(alerts)
+            self.counters[f"dropped:{why}"] += len(alerts)
 
     async def _send_one(self, channel: Channel, address: str, alert: Alert, pacer: Pacer,
                         group: bool, lang: str) -> DeliveryResult | None:

@@ -3,37 +3,44 @@ and — for a development — what is new relative to what THIS subscriber alrea
 
 The dispatcher calls `ViewBuilder(alert)`; rendering (bot.channels.render) turns the view into
 platform messages. Summaries are cached per item version: a release sent to ten thousand
-people is summarised once. Must not import bot.ingest.
+people is summarised once. The item and its story are kept for `FRESH` seconds, so a fan-out
+reads them once per moment, not once per subscriber (an alert about another version of the
+item reads it again; a story a second old is news enough). Must not import bot.ingest.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping
 
 from bot.channels.render import AlertView
-from bot.models import Alert, Item, Summary
+from bot.models import Alert, Item, Story, StoryLink, Summary
 from bot.store import Store
 from bot.stories.responses import describe_lag
 from bot.stories.timeline import development_note, revision_note
 
 Summarize = Callable[[str, str], Awaitable[Summary]]
-CACHE = 512  # item versions whose summary is kept
+CACHE = 512  # item versions whose summary is kept, and items whose story is kept
+FRESH = 2.0  # seconds an item and its story read from the store are used again
+Found = tuple[Item, StoryLink | None, Story | None]
 
 
 class ViewBuilder:
-    def __init__(self, store: Store, summarize: Summarize,
-                 source_names: Mapping[str, str]) -> None:
+    def __init__(self, store: Store, summarize: Summarize, source_names: Mapping[str, str],
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._store = store
         self._summarize = summarize
         self._names = dict(source_names)
+        self._mono = monotonic
         self._summaries: dict[tuple[str, str], Summary] = {}
+        self._recent: dict[str, tuple[float, asyncio.Future[Found | None]]] = {}
 
     async def __call__(self, alert: Alert) -> AlertView | None:
-        item = await self._store.item(alert.item_key)
-        if item is None:
+        found = await self._item_and_story(alert)
+        if found is None:
             return None
-        link = await self._store.story_of(item.key)
-        story = await self._store.story(link.story_id) if link else None
+        item, link, story = found
         notes: list[str] = []
         if alert.kind == "revision":
             notes = await self._revision_notes(item)
@@ -51,6 +58,33 @@ class ViewBuilder:
             story_title=story.title if story and len(story.item_keys) > 1 else None,
             response_note=response, story_id=alert.story_id,
         )
+
+    async def _item_and_story(self, alert: Alert) -> Found | None:
+        """The item and its story, read once for everyone asking within FRESH seconds —
+        including those asking while the read is under way (they share it)."""
+        now = self._mono()
+        kept = self._recent.get(alert.item_key)
+        if kept is None or now - kept[0] >= FRESH:
+            if len(self._recent) >= CACHE:
+                self._recent.pop(next(iter(self._recent)))
+            kept = (now, asyncio.ensure_future(self._read(alert.item_key)))
+            self._recent[alert.item_key] = kept
+        try:
+            found = await asyncio.shield(kept[1])
+        except Exception:
+            self._recent.pop(alert.item_key, None)  # a failed read is not kept
+            raise
+        if found is not None and found[0].content_hash != alert.content_hash:
+            return await self._read(alert.item_key)  # another version: as stored now
+        return found
+
+    async def _read(self, key: str) -> Found | None:
+        item = await self._store.item(key)
+        if item is None:
+            return None
+        link = await self._store.story_of(item.key)
+        story = await self._store.story(link.story_id) if link else None
+        return item, link, story
 
     async def _summary(self, item: Item) -> Summary:
         key = (item.key, item.content_hash)

@@ -39,7 +39,8 @@ class _Collector(Collector):
                                ("retries", "retries", "Sends to retry later"),
                                ("rate_limited", "rate_limited", "429 answers honoured"),
                                ("merged", "merged", "Alerts merged into another message"),
-                               ("held", "held", "Alerts held (paused, quiet hours)")):
+                               ("held", "held",
+                                "Alerts held (paused, quiet hours, waiting for a digest)")):
             yield CounterMetricFamily(f"alertbot_{name}", doc, value=c.get(key, 0))
         failures = CounterMetricFamily("alertbot_failures", "Permanent failures by reason",
                                        labels=["reason"])
@@ -47,6 +48,13 @@ class _Collector(Collector):
             if key.startswith("failed:"):
                 failures.add_metric([key.removeprefix("failed:")], n)
         yield failures
+        dropped = CounterMetricFamily(
+            "alertbot_dropped", "Alerts not sent by the subscriber's choice, by reason",
+            labels=["reason"])
+        for key, n in sorted(c.items()):
+            if key.startswith("dropped:"):
+                dropped.add_metric([key.removeprefix("dropped:")], n)
+        yield dropped
         health = GaugeMetricFamily("alertbot_source_healthy", "1 when the source is healthy",
                                    labels=["source"])
         for source, ok in sorted(self._snap.sources.items()):

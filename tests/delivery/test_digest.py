@@ -151,4 +151,4 @@ async def test_an_alert_for_a_removed_subscription_is_not_sent(
     assert fake_bot.sent(2004) == []
     [a] = await store.alerts_of(sub.id)
     assert await state_of(store, a) == ("failed", "unsubscribed")
-    assert d.counters["unsubscribed"] == 1
+    assert d.counters["dropped:unsubscribed"] == 1
