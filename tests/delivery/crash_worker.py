@@ -64,13 +64,16 @@ async def main(args: argparse.Namespace) -> int:
                 clock=utcnow, monotonic=time.monotonic, policy=policy,
                 pacers={"telegram": Pacer(limits)})
             print("ready", flush=True)
-            while True:
-                if await dispatcher.drain_once():
-                    continue
+            # The worker's own loop (two batches in hand), stopped once nothing is open: a
+            # dead worker's claims are open until their lease runs out and they are taken over.
+            stop = asyncio.Event()
+            running = asyncio.create_task(dispatcher.run(stop))
+            while not running.done():
+                await asyncio.sleep(policy.idle)
                 counts = await store.outbox_counts()
                 if not any(counts[state] for state in OPEN):
-                    break
-                await asyncio.sleep(policy.idle)  # a dead worker's claims: wait for the lease
+                    stop.set()
+            await running
             print("done", json.dumps(dict(dispatcher.counters), sort_keys=True), flush=True)
     finally:
         await store.close()
