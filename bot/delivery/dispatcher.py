@@ -59,6 +59,7 @@ class DispatchPolicy:
     # Destinations served at once. Enough to keep 30 msg/s flowing; more only makes them all
     # queue on the store together, so the first send of a batch waits for everyone's reads.
     concurrency: int = 48
+    gather: int = 2000  # most alerts that waited gathered into one message (beyond a batch)
     send: SendPolicy = SendPolicy()
 
 
@@ -141,6 +142,8 @@ class Dispatcher:
             for a in alerts:
                 await self._store.mark_failed(a.id, self._worker, f"no channel {channel_name!r}")
             return
+        if any(a.released for a in alerts):
+            alerts = await self._with_the_rest(alerts)
         recipient = await self._store.recipient(alerts[0].subscriber_id)
         lang = recipient.subscriber.lang if recipient else "en"
         decided = plan(alerts, recipient.subscriber if recipient else None,
@@ -166,6 +169,15 @@ class Dispatcher:
                 for rest in send[n + 1:]:
                     await self._fail(rest, result)
                 return
+
+    async def _with_the_rest(self, alerts: list[Alert]) -> list[Alert]:
+        """What waited (a digest, quiet hours, a pause) arrives as ONE message, however many
+        it is: the subscriber's other due alerts, beyond this batch, are claimed to join it."""
+        more = await self._store.claim_alerts(
+            self._worker, self._clock(), self.policy.lease, self.policy.gather,
+            subscriber_id=alerts[0].subscriber_id)
+        have = {a.id for a in alerts}
+        return alerts + [a for a in more if a.id not in have]
 
     async def _put_aside(self, held: Sequence[tuple[datetime, str, Sequence[Alert]]],
                          dropped: Sequence[tuple[str, Sequence[Alert]]]) -> None:

@@ -142,13 +142,15 @@ class Store(SubscriptionStore, Protocol):
 
     # --- the outbox (alerts written by record_refresh) -------------------------------------
     async def claim_alerts(
-        self, worker: str, now: datetime, lease: float, limit: int
+        self, worker: str, now: datetime, lease: float, limit: int, *,
+        subscriber_id: int | None = None,
     ) -> list[Alert]:
         """Claim for `worker`, for `lease` seconds, up to `limit` alerts that are due at `now`,
         earliest due first (then oldest): pending ones, holds that ended and claims whose lease
         ran out (their worker died: the only way a send repeats; taking one over counts an
         attempt). Alerts of inactive subscribers wait. Each comes with its subscriber's channel
-        and address as they are now. Worker names must be unique per running process."""
+        and address as they are now. Worker names must be unique per running process. With
+        `subscriber_id`, only that subscriber's."""
 
     async def mark_sent(
         self, alert_id: int, worker: str, platform_message_id: str | None, now: datetime, *,

@@ -50,11 +50,13 @@ _ENQUEUE_REVISION = (
 # Oldest due first. Inside one BEGIN IMMEDIATE: select, then claim each row. A claim taken over
 # from a dead worker counts as an attempt (its send may have happened, or crashed the worker).
 # An inactive subscriber's alerts wait (deactivate_subscriber fails them).
-DUE = (
+_DUE = (
     f"SELECT {_A_COLS}, a.state, a.reason AS hold, b.channel, b.address {_FROM} "
     "WHERE a.state IN ('pending', 'held', 'claimed') AND a.next_at <= :now AND b.active = 1 "
-    "ORDER BY a.next_at, a.id LIMIT :limit"
 )
+DUE = _DUE + "ORDER BY a.next_at, a.id LIMIT :limit"
+# One subscriber's (a digest came due: the rest of it joins the message, whatever the batch).
+DUE_OF = _DUE + "AND a.subscriber_id = :subscriber_id ORDER BY a.next_at, a.id LIMIT :limit"
 CLAIM = (
     "UPDATE alerts SET state = 'claimed', worker = :worker, lease_until = :until, "
     "next_at = :until, attempt = CASE WHEN state = 'claimed' THEN attempt + 1 ELSE attempt END "

@@ -27,16 +27,18 @@ from bot.store.sqlite_base import SQLiteBase
 class SQLiteOutbox(SQLiteBase):
     # --- the dispatcher's moves -----------------------------------------------------------
     async def claim_alerts(
-        self, worker: str, now: datetime, lease: float, limit: int
+        self, worker: str, now: datetime, lease: float, limit: int, *,
+        subscriber_id: int | None = None,
     ) -> list[Alert]:
         if lease <= 0:
             raise ValueError(f"lease {lease!r}: a claim must last some seconds")
         if limit <= 0:
             return []  # SQLite reads LIMIT -1 as "no limit"
-        params = {"now": to_db_time(now), "limit": limit}
+        params = {"now": to_db_time(now), "limit": limit, "subscriber_id": subscriber_id}
         until = to_db_time(now + timedelta(seconds=lease))
+        due = sql.DUE if subscriber_id is None else sql.DUE_OF
         async with self._tx(f"claim alerts for {worker}") as db:
-            rows = list(await db.execute_fetchall(sql.DUE, params))
+            rows = list(await db.execute_fetchall(due, params))
             claims = [{"id": row["id"], "worker": worker, "until": until} for row in rows]
             await db.executemany(sql.CLAIM, claims)
         return [_as_claimed(row) for row in rows]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from telegram import Bot
 
+from bot.delivery.dispatcher import DispatchPolicy
 from bot.delivery.holds import plan
 from bot.delivery.quiet import digest_due
 from bot.models import Alert
@@ -152,3 +153,22 @@ async def test_an_alert_for_a_removed_subscription_is_not_sent(
     [a] = await store.alerts_of(sub.id)
     assert await state_of(store, a) == ("failed", "unsubscribed")
     assert d.counters["dropped:unsubscribed"] == 1
+
+
+async def test_a_digest_bigger_than_a_batch_still_arrives_as_one_message(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    sub = await make_subscriber(store, "2005")
+    await store.add_subscription(sub.id, "detainer", "daily", T0, 10)
+    keys = [f"b{n:02}" for n in range(25)]
+    for key in keys:
+        await enqueue(store, make_item(key), [sub])
+    d = dispatcher(store, bot, clock, policy=DispatchPolicy(batch=10))
+    while await d.drain_once():
+        pass
+    assert fake_bot.sent(2005) == []
+    clock.now = datetime(2024, 5, 2, 8, 0, tzinfo=UTC)  # 08:00 UTC the next day
+    while await d.drain_once():
+        pass
+    sent = fake_bot.sent(2005)
+    assert sent[0].plain.startswith("📰 Your digest: 25 alerts")
+    assert keys_in(sent) == keys  # one message (in parts if it must), every alert once
