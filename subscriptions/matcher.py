@@ -15,13 +15,14 @@ Semantics (what a user's query means against a document):
 
 Cost: matching one document never loops over the subscriptions. Distinct queries are indexed
 once (a thousand people asking for "detainer in:California" are one entry). Every term
-alternative is a token pattern, found in the document through a dict keyed by its first
-token. A query is posted under the patterns of ONE of its groups (its pivot: the least-posted
-when it was added) and under its in: places, so a document only looks at queries whose pivot
-term occurs in it and whose places contain it; the other groups and the exclusions are then
-checked against the document's hits. Place-only and source-only queries are indexed by place
-and by source. Adding or removing a subscription touches only its own postings: nothing is
-rebuilt.
+alternative is a token pattern (`patterns.Patterns`), all found in a document's tokens with
+one set intersection. A query of one group is posted under that group's patterns; a query of
+more is posted under pairs: each pattern of its pivot group with each of a second group (the
+two likely to occur least), so a document reaches it only when both occur, and its further
+groups and exclusions are checked against the document's hits. Postings are keyed by in:
+place first, so each place a document is within costs one C-level intersection of its hits
+with the postings there. Place-only and source-only queries are indexed by place and by
+source. Adding or removing a subscription touches only its own postings: nothing is rebuilt.
 
 Must not import bot.
 """
@@ -31,21 +32,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from types import MappingProxyType
+from typing import NamedTuple
 
 from subscriptions.models import Document, Match, Reason
+from subscriptions.patterns import Patterns
 from subscriptions.query import Query, Term
+from subscriptions.reasons import Reasons, said
 from subscriptions.terms import Synonyms, tokens
 
 Containers = Callable[[str], Iterable[str]]  # place id -> ids of every place containing it
-EXCLUDE = -1
+_QID = attrgetter("qid")
 
 
-@dataclass
+@dataclass(eq=False, slots=True)  # hashed by identity: postings hold the entries
 class _Entry:
     """One distinct query and the subscriptions that asked it."""
 
-    qid: int
+    qid: int  # the order queries were first indexed in, which results keep
     groups: tuple[frozenset[int], ...]  # per required OR-group: its pattern ids
     excluded: frozenset[int]  # pattern ids that veto
     places: frozenset[str]  # place ids (in:), ORed
@@ -53,11 +58,12 @@ class _Entry:
     sources: frozenset[str]  # from: values, ORed
     labels: dict[int, str]  # pattern id -> how a hit shows: '"ice hold" (as detainer)'
     pivot: frozenset[int] = frozenset()  # the group whose patterns post this entry
+    second: frozenset[int] = frozenset()  # with 2+ groups: the one paired with the pivot
+    rest: tuple[frozenset[int], ...] = ()  # the other groups: checked on a candidate
     subs: dict[int, int] = field(default_factory=dict)  # subscription id -> subscriber id
 
 
-@dataclass(frozen=True)
-class QueryMatch:
+class QueryMatch(NamedTuple):
     """A distinct query that wants the document: everyone who asked it, and why."""
 
     # subscription id -> subscriber id. A live read-only view (copying the list of a query
@@ -75,16 +81,17 @@ class Matcher:
         self._place_name = place_name
         self._entries: dict[tuple, _Entry] = {}  # signature -> entry
         self._by_sub: dict[int, tuple] = {}  # subscription id -> signature
-        self._qid_entry: dict[int, _Entry] = {}
-        self._patterns: dict[tuple[str, ...], int] = {}  # token sequence -> pattern id
-        self._pattern_tokens: dict[int, tuple[str, ...]] = {}
-        self._users: dict[int, int] = defaultdict(int)  # pattern id -> entries using it
-        self._by_first: dict[str, set[int]] = defaultdict(set)
-        # pattern id -> place id (None: no in:) -> qids whose pivot group has the pattern
-        self._post: dict[int, dict[str | None, set[int]]] = {}
-        self._by_place: dict[str, set[int]] = defaultdict(set)  # term-less queries by place
-        self._by_source: dict[str, set[int]] = defaultdict(set)  # term-less, place-less
-        self._next_qid = self._next_pid = 0
+        self._patterns = Patterns()
+        # Keyed by place first (None: no in:), so that for each place of a document its
+        # hits are intersected with the postings in C, instead of probed one by one.
+        # place id -> pivot pattern id -> entries with one group
+        self._post: dict[str | None, dict[int, set[_Entry]]] = {}
+        # place id -> pivot pattern id -> second pattern id -> entries with more
+        self._pairs: dict[str | None, dict[int, dict[int, set[_Entry]]]] = {}
+        self._load: dict[int, int] = defaultdict(int)  # pattern id -> queries it is pivot of
+        self._by_place: dict[str, set[_Entry]] = defaultdict(set)  # term-less queries by place
+        self._by_source: dict[str, set[_Entry]] = defaultdict(set)  # term-less, place-less
+        self._next_qid = 0
 
     def __len__(self) -> int:
         return len(self._by_sub)
@@ -123,68 +130,74 @@ class Matcher:
             sources=frozenset(s.lower() for s in query.sources), labels=labels,
         )
         for pid in {*labels, *excluded}:
-            self._users[pid] += 1
+            self._patterns.hold(pid)
         if groups:
-            # Post the entry under ONE group only and verify the others on a hit, so a
-            # common word costs nothing for the queries that also need a rarer one. The
-            # pivot is the group likely to occur least: fewest alternatives, then the
-            # longest shortest pattern (long words and phrases are rarer), then the least
-            # posted so far.
-            entry.pivot = min(groups, key=self._rarity)
-            for pid in entry.pivot:
-                for key in place_ids or (None,):
-                    self._post.setdefault(pid, {}).setdefault(key, set()).add(entry.qid)
+            self._post_terms(entry, place_ids or (None,))
         else:
             for key in place_ids or entry.sources:
-                (self._by_place if place_ids else self._by_source)[key].add(entry.qid)
+                (self._by_place if place_ids else self._by_source)[key].add(entry)
         self._entries[signature] = entry
-        self._qid_entry[entry.qid] = entry
         return entry
 
     def _patterns_of(self, term: Term, labels: dict[int, str]) -> list[int]:
         """The pattern ids of a term and its synonyms, created as needed."""
         out = []
         for alt in self._synonyms.alternatives(term.tokens):
-            pid = self._patterns.get(alt)
-            if pid is None:
-                self._next_pid += 1
-                pid = self._patterns[alt] = self._next_pid
-                self._pattern_tokens[pid] = alt
-                self._by_first[alt[0]].add(pid)
-            labels.setdefault(pid, _said(term.text, alt))
+            pid = self._patterns.intern(alt)
+            labels.setdefault(pid, said(term.text, alt))
             out.append(pid)
         return out
 
-    def _rarity(self, group: frozenset[int]) -> tuple[int, int, int]:
-        shortest = min(len(" ".join(self._pattern_tokens[p])) for p in group)
-        return len(group), -shortest, sum(self._posted(p) for p in group)
+    def _post_terms(self, entry: _Entry, keys: Iterable[str | None]) -> None:
+        """Post the entry under ONE group (its pivot), and if it has more, paired with a
+        second: a document then reaches it only when both occur. So a common word costs
+        nothing for the queries that also need a rarer one, and a query of two common words
+        is not checked on every item that has just one of them. The pivot and second are
+        the groups likely to occur least: fewest alternatives, then the longest shortest
+        pattern (long words and phrases are rarer), then the least posted so far."""
+        groups = sorted(entry.groups, key=self._rarity)
+        entry.pivot = groups[0]
+        entry.second = groups[1] if len(groups) > 1 else frozenset()
+        entry.rest = tuple(groups[2:])
+        for pid in entry.pivot:
+            self._load[pid] += 1
+            for key in keys:
+                if entry.second:
+                    by_second = self._pairs.setdefault(key, {}).setdefault(pid, {})
+                    for second in entry.second:
+                        by_second.setdefault(second, set()).add(entry)
+                else:
+                    self._post.setdefault(key, {}).setdefault(pid, set()).add(entry)
 
-    def _posted(self, pid: int) -> int:
-        return sum(len(qids) for qids in self._post.get(pid, {}).values())
+    def _unpost_terms(self, entry: _Entry, keys: Iterable[str | None]) -> None:
+        for pid in entry.pivot:
+            self._load[pid] -= 1
+            if not self._load[pid]:
+                del self._load[pid]
+            for key in keys:
+                if entry.second:
+                    for second in entry.second:
+                        _discard(self._pairs[key][pid], second, entry)
+                    _discard(self._pairs[key], pid)
+                    _discard(self._pairs, key)
+                else:
+                    _discard(self._post[key], pid, entry)
+                    _discard(self._post, key)
+
+    def _rarity(self, group: frozenset[int]) -> tuple[int, int, int]:
+        shortest = min(len(" ".join(self._patterns.tokens_of(p))) for p in group)
+        return len(group), -shortest, sum(self._load.get(p, 0) for p in group)
 
     def _drop_entry(self, signature: tuple, entry: _Entry) -> None:
         del self._entries[signature]
-        del self._qid_entry[entry.qid]
-        for pid in entry.pivot:
-            for key in entry.places or (None,):
-                self._post[pid][key].discard(entry.qid)
-                if not self._post[pid][key]:
-                    del self._post[pid][key]
-            if not self._post[pid]:
-                del self._post[pid]
         for pid in {*entry.labels, *entry.excluded}:
-            self._users[pid] -= 1
-            if not self._users[pid]:  # last user of this pattern: forget it
-                del self._users[pid]
-                toks = self._pattern_tokens.pop(pid)
-                del self._patterns[toks]
-                self._by_first[toks[0]].discard(pid)
-        index = self._by_place if entry.places else self._by_source
-        for key in entry.places or entry.sources:
-            if key in index:
-                index[key].discard(entry.qid)
-                if not index[key]:
-                    del index[key]
+            self._patterns.release(pid)  # the last user forgets the pattern
+        if entry.groups:
+            self._unpost_terms(entry, entry.places or (None,))
+        else:
+            index = self._by_place if entry.places else self._by_source
+            for key in entry.places or entry.sources:
+                _discard(index, key, entry)
 
     # --- matching ---------------------------------------------------------------------------
 
@@ -194,48 +207,47 @@ class Matcher:
                 for qm in self.match_queries(doc) for sid, sub in qm.subscriptions.items()]
 
     def match_queries(self, doc: Document) -> list[QueryMatch]:
-        """One QueryMatch per distinct query that wants the document: the index's work,
-        independent of how many people share a query."""
-        hits = self._hits(doc)
+        """One QueryMatch per distinct query that wants the document (oldest query first):
+        the index's work, independent of how many people share a query."""
+        hits = self._patterns.find(tokens(doc.title), tokens(doc.text))
         hit = set(hits)  # a set, so isdisjoint walks the smaller side, not every hit
         within = self._doc_places(doc)
-        keys: list[str | None] = [None, *within]
-        candidates: set[int] = set()
-        for pid in hits:
-            posted = self._post.get(pid)
-            if posted:
-                for key in keys:
-                    candidates.update(posted.get(key, ()))
-        for p in within:
-            candidates.update(self._by_place.get(p, ()))
-        for s in (doc.source_id, doc.agency):
-            candidates.update(self._by_source.get(s, ()))
-        shown: dict[tuple[str, str], Reason] = {}  # one Reason object per distinct text
         origin = {doc.source_id.lower(), doc.agency.lower()}
+        why = Reasons(doc, hits, within, self._place_name)
         out = []
-        for qid in candidates:
-            entry = self._qid_entry[qid]
-            if entry.sources and entry.sources.isdisjoint(origin):
+        for entry in sorted(self._candidates(hits, within, doc), key=_QID):
+            if ((entry.sources and entry.sources.isdisjoint(origin))
+                    or (entry.excluded and not entry.excluded.isdisjoint(hit))
+                    or (entry.rest and any(g.isdisjoint(hit) for g in entry.rest))):
                 continue
-            if entry.excluded.isdisjoint(hit) and all(not g.isdisjoint(hit)
-                                                      for g in entry.groups):
-                reasons = self._reasons(entry, doc, hits, within, shown)
-                if reasons is not None:
-                    out.append(QueryMatch(MappingProxyType(entry.subs), reasons))
+            # A vetoed entry never gets here, so every label that hit is a wanted term.
+            reasons = why.of(entry.labels, entry.places, entry.place_names, bool(entry.sources))
+            if reasons is not None:
+                out.append(QueryMatch(MappingProxyType(entry.subs), reasons))
         return out
 
-    def _hits(self, doc: Document) -> dict[int, str]:
-        """Pattern id -> where it first occurs ("title" or "text")."""
-        found: dict[int, str] = {}
-        for where, text in (("title", doc.title), ("text", doc.text)):
-            toks = tokens(text)
-            for i, tok in enumerate(toks):
-                for pid in self._by_first.get(tok, ()):
-                    if pid in found:
-                        continue
-                    pat = self._pattern_tokens[pid]
-                    if len(pat) == 1 or tuple(toks[i:i + len(pat)]) == pat:
-                        found[pid] = where
+    def _candidates(self, hits: Mapping[int, str], within: Mapping[str, str],
+                    doc: Document) -> set[_Entry]:
+        """The queries whose pivot occurs in the document and whose places contain it, and
+        the term-less ones of its places and sources."""
+        found: set[_Entry] = set()
+        hit = hits.keys()
+        for key in (None, *within):
+            # dict views intersect in C, walking the smaller side: the document's hits
+            singles = self._post.get(key)
+            if singles:
+                for pid in singles.keys() & hit:
+                    found |= singles[pid]
+            pairs = self._pairs.get(key)
+            if pairs:
+                for pid in pairs.keys() & hit:
+                    by_second = pairs[pid]
+                    for second in by_second.keys() & hit:
+                        found |= by_second[second]
+        for p in within:
+            found.update(self._by_place.get(p, ()))
+        for s in (doc.source_id, doc.agency):
+            found.update(self._by_source.get(s, ()))
         return found
 
     def _doc_places(self, doc: Document) -> dict[str, str]:
@@ -249,33 +261,21 @@ class Matcher:
                 within.setdefault(pid, tag.name)
         return within
 
-    def _reasons(self, entry: _Entry, doc: Document, hits: dict[int, str],
-                 within: dict[str, str], shown: dict[tuple[str, str], Reason],
-                 ) -> tuple[Reason, ...] | None:
-        found: list[tuple[str, str]] = []
-        if entry.places:
-            place = next((p for p in entry.places if p in within), None)
-            if place is None:
-                return None
-            tagged, asked = within[place], entry.place_names.get(place, self._place_name(place))
-            found.append(("place", asked if tagged == asked else f"{tagged} ⊂ {asked}"))
-        if entry.sources:  # match_queries checked that one fits
-            found.append(("source", f"from {doc.agency.upper() or doc.source_id}"))
-        # A vetoed entry never gets here, so every label that hit is a wanted term.
-        terms = [("term", f"{said} in {hits[pid]}") for pid, said in entry.labels.items()
-                 if pid in hits]
-        return tuple(shown.setdefault(r, Reason(*r)) for r in [*terms, *found])
-
-
-def _said(label: str, pattern: tuple[str, ...]) -> str:
-    """How a term hit is shown: '"detainer"', or '"ice hold" (as detainer)' via a synonym."""
-    if tuple(tokens(label)) == pattern:
-        return f'"{label}"'
-    return f'"{" ".join(pattern)}" (as {label})'
-
 
 def _signature(query: Query, place_ids: tuple[str, ...]) -> tuple:
     groups = tuple(sorted(tuple(sorted(t.tokens for t in g.terms)) for g in query.required))
     excluded = tuple(sorted(t.tokens for t in query.excluded))
     return (groups, excluded, tuple(sorted(place_ids)),
             tuple(sorted(s.lower() for s in query.sources)))
+
+
+def _discard(index: dict, key: object, entry: _Entry | None = None) -> None:
+    """Take entry (if given) out of the set index[key], and the key out of the index once
+    what it holds is empty."""
+    held = index.get(key)
+    if held is None:
+        return
+    if entry is not None:
+        held.discard(entry)
+    if not held:
+        del index[key]

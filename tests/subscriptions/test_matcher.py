@@ -94,6 +94,18 @@ CASES = [
     ("in:Texas", TEXAS, True),
     ("ice", TEXAS, True),
     ("police", TEXAS, False),  # "ice" inside "police" is no match, and the reverse
+    # two groups or more: posted as a pair, the others checked
+    ("detainer sanctuary newsom", SANCTUARY, True),
+    ("detainer sanctuary tunnel", SANCTUARY, False),
+    ("tunnel detainer sanctuary", SANCTUARY, False),
+    ("jail detainer", VENTURA, True),  # the pair's second found through a synonym
+    ("tunnel OR border ice", TEXAS, True),
+    ("ice tunnel OR border", TEXAS, True),
+    ("ice tunnel OR manslaughter", SANCTUARY, False),
+    ("detainer detainer", SANCTUARY, True),  # a group twice pairs with itself
+    ("jail oxnard in:California -football", VENTURA, True),
+    ("jail oxnard in:Texas", VENTURA, False),
+    ("jail oxnard -newsom -police", VENTURA, False),
 ]
 
 
@@ -137,6 +149,22 @@ def test_incremental_add_and_remove() -> None:
     assert not m._patterns.get(("manslaughter",))  # noqa: SLF001 — nothing left behind
 
 
+def test_results_come_oldest_query_first() -> None:
+    m = matcher("sanctuary", "detainer newsom", "ice", "in:California", "33179 jail")
+    found = m.match_queries(doc(*SANCTUARY))
+    assert [sorted(q.subscriptions) for q in found] == [[1], [2], [3], [4], [5]]
+
+
+def test_removing_every_subscription_leaves_an_empty_index() -> None:
+    queries = ["detainer", "detainer newsom in:California", "jail oxnard -police from:ice",
+               "tunnel OR border ice sanctuary", "in:Texas", "from:dhs"]
+    m = matcher(*queries)
+    for n in range(1, len(queries) + 1):
+        m.remove(n)
+    assert not (m._entries or m._post or m._pairs or m._load or len(m._patterns))  # noqa: SLF001
+    assert not (m._by_place or m._by_source)  # noqa: SLF001
+
+
 WORDS = ["detainer", "ice", "sanctuary", "jail", "33,179", '"ice hold"', "police", "border",
          "tunnel", "california", "newsom", "oxnard"]
 PLACES = ["", "in:California", 'in:"Ventura County"', "in:Texas", 'in:"Orange County"']
@@ -156,18 +184,28 @@ def naive(query: Query, places: tuple[str, ...], d: Document) -> bool:
     return ok and (not places or bool(inside & set(places)))
 
 
+def random_query(rnd: random.Random) -> str:
+    terms = " ".join(rnd.sample(WORDS, rnd.randint(1, 4)))
+    if rnd.random() < 0.3:
+        terms = terms.replace(" ", " OR ", 1)
+    return f"{terms} {rnd.choice(PLACES)} {rnd.choice(EXCL)}".strip()
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.randoms(use_true_random=False))
 def test_index_agrees_with_naive_loop(rnd: random.Random) -> None:
-    queries = []
-    for _ in range(40):
-        terms = " ".join(rnd.sample(WORDS, rnd.randint(1, 2)))
-        if rnd.random() < 0.3:
-            terms = terms.replace(" ", " OR ", 1)
-        queries.append(f"{terms} {rnd.choice(PLACES)} {rnd.choice(EXCL)}".strip())
-    m = matcher(*queries)
-    for item in (SANCTUARY, VENTURA, ANAHEIM, TEXAS):
-        d = doc(*item)
-        got = {x.subscription_id for x in m.match(d)}
-        want = {n for n, q in enumerate(queries, 1) if naive(*parse(q), d)}
-        assert got == want, (item[0], [queries[i - 1] for i in got ^ want])
+    queries = {n: random_query(rnd) for n in range(1, 41)}
+    m = matcher(*queries.values())
+    for step in range(2):
+        for item in (SANCTUARY, VENTURA, ANAHEIM, TEXAS):
+            d = doc(*item)
+            got = {x.subscription_id for x in m.match(d)}
+            want = {n for n, q in queries.items() if naive(*parse(q), d)}
+            assert got == want, (step, item[0], [queries[i] for i in got ^ want])
+        # then some leave and others come (a number reused with another query)
+        for n in rnd.sample(sorted(queries), 15):
+            del queries[n]
+            m.remove(n)
+        for n in rnd.sample(range(1, 61), 15):
+            queries[n] = random_query(rnd)
+            m.add(n, 100 + n, *parse(queries[n]))

@@ -8,10 +8,24 @@ from importlib import resources
 
 import ahocorasick
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from subscriptions.terms import Synonyms, fold, load_synonyms, tokens
+from subscriptions.terms import (
+    _APOSTROPHE,
+    _DIGIT_RUN,
+    _DOTTED_ACRONYM,
+    _NON_ASCII,
+    _TOKEN,
+    _TYPOGRAPHY,
+    Synonyms,
+    _apostrophe,
+    _plain_run,
+    _unseparated,
+    fold,
+    load_synonyms,
+    tokens,
+)
 from tests.paths import OWN
 
 
@@ -119,6 +133,44 @@ def test_tokens_are_stable_under_retokenising(text: str) -> None:
     found = tokens(text)
     assert all(t and not re.search(r"\s", t) for t in found)
     assert tokens(" ".join(found)) == found  # a query's tokens meet a document's tokens
+
+
+def reference_tokens(text: str) -> list[str]:
+    """tokens() without its shortcuts: every pass over the whole text, then the regex."""
+    text = _NON_ASCII.sub(_plain_run, text).lower()
+    text = text.replace("&", " and ").replace("_", " ")
+    text = _DIGIT_RUN.sub(_unseparated, text)
+    text = _DOTTED_ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
+    text = _APOSTROPHE.sub(_apostrophe, text)
+    return [fold(t) for t in _TOKEN.findall(text)]
+
+
+# What the shortcuts handle: typographic marks, thousands, acronyms, decimals, apostrophes.
+TRICKY = "aAsSeE1203.,'&_- \n\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u00a0é\u0301ﬁΣ٣²"
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=TRICKY, max_size=60) | st.text(alphabet="aS1203.,' ", max_size=60))
+def test_tokens_shortcuts_change_nothing(text: str) -> None:
+    assert tokens(text) == reference_tokens(text)
+
+
+@given(st.text(max_size=60))
+def test_tokens_shortcuts_change_nothing_on_any_text(text: str) -> None:
+    assert tokens(text) == reference_tokens(text)
+
+
+def test_tokens_shortcuts_change_nothing_on_the_releases() -> None:
+    for page in sorted((OWN / "dhs").glob("release-*.html")):
+        text = re.sub(r"<[^>]+>", " ", page.read_text("utf-8"))
+        assert tokens(text) == reference_tokens(text), page.name
+
+
+def test_typographic_marks_become_what_plain_text_makes_of_them_or_a_space() -> None:
+    """A mark replaced by a space must be one that only ever separated words."""
+    for mark, plain in _TYPOGRAPHY.items():
+        made = _NON_ASCII.sub(_plain_run, mark)
+        assert plain == made or (plain == " " and not re.search(r"[\w.,'&]", made)), mark
 
 
 def test_fixture_release_matches_its_story() -> None:
