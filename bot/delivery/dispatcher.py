@@ -5,7 +5,8 @@ short transaction and the send happens outside any transaction. A crash at any p
 nothing: a claimed alert whose lease runs out is claimed again — the only way a send repeats.
 
 Alerts are claimed in batches; the next batch is claimed while the last one is still being
-sent (two in hand at most), so the platform's rate is never left idle at a batch boundary.
+sent (two batches' worth in hand at most), so the platform's rate is never left idle at a
+batch boundary and a slow destination holds up only its own alerts.
 Per batch, alerts are grouped by destination. Destinations are served concurrently (at most
 `concurrency` at once, across batches); one destination's alerts go in order — a lock per
 destination keeps a later batch's behind an earlier one's. What waits and what is dropped is
@@ -80,26 +81,32 @@ class Dispatcher:
         self._sender = PacedSender(monotonic, self.counters, self.policy.send)
         self._gate = asyncio.Semaphore(self.policy.concurrency)
         self._order: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
+        self._in_hand = 0  # alerts claimed and not yet done with
+        self._progress = asyncio.Event()  # set whenever a destination is done with its alerts
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim and deliver until `stop`; the batch claimed last is delivered before return."""
-        previous: asyncio.Task[None] | None = None
+        """Claim and deliver until `stop`; what was claimed is delivered before return.
+
+        A batch is claimed whenever fewer than two batches' worth of alerts are in hand, so
+        the platform's rate is never left idle at a batch boundary, and a slow destination
+        (a hanging send, a group's 20 a minute) holds up only its own alerts, not the claims
+        of everybody else's."""
+        delivering: set[asyncio.Task[None]] = set()
         while not stop.is_set():
-            alerts = await self._claim()
-            if alerts:  # start it now, then finish the one before: two in hand at most
-                current = asyncio.create_task(self.deliver(alerts))
-                if previous is not None:
-                    await previous
-                previous = current
-                continue
-            if previous is not None:
-                await previous
-                previous = None
-                continue
+            if self._in_hand < 2 * self.policy.batch:
+                alerts = await self._claim()
+                if alerts:
+                    task = asyncio.create_task(self.deliver(alerts))
+                    delivering.add(task)
+                    task.add_done_callback(delivering.discard)
+                    continue
+                waits = [stop.wait()]  # nothing due: look again after `idle`
+            else:
+                self._progress.clear()  # enough in hand: look again when some is done
+                waits = [stop.wait(), self._progress.wait()]
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.policy.idle)
-        if previous is not None:
-            await previous
+                await asyncio.wait_for(_first(*waits), self.policy.idle)
+        await asyncio.gather(*delivering)
 
     async def drain_once(self) -> int:
         """Claim one batch and deliver it; return how many alerts were handled."""
@@ -117,6 +124,7 @@ class Dispatcher:
 
     async def deliver(self, alerts: Sequence[Alert]) -> None:
         """Deliver claimed alerts: destinations concurrently, each in order."""
+        self._in_hand += len(alerts)
         by_dest: dict[tuple[str, str], list[Alert]] = defaultdict(list)
         for alert in alerts:
             by_dest[(alert.channel, alert.address)].append(alert)
@@ -135,6 +143,8 @@ class Dispatcher:
             users[0] -= 1
             if not users[0]:
                 del self._order[dest]
+            self._in_hand -= len(alerts)
+            self._progress.set()
 
     async def _destination(self, channel_name: str, address: str, alerts: list[Alert]) -> None:
         channel = self._channels.get(channel_name)
@@ -263,6 +273,16 @@ class Dispatcher:
         event(log, "send", channel=channel.name, sub=alerts[0].subscriber_id,
               alerts=len(alerts), parts=sent.parts, status=sent.result.status,
               reason=sent.result.reason or None)
+
+
+async def _first(*waits: Awaitable[object]) -> None:
+    """Return when the first of `waits` is done; the others are cancelled."""
+    tasks = [asyncio.ensure_future(w) for w in waits]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def _reply(message: Message, to: str) -> Message:

@@ -435,6 +435,31 @@ async def test_run_delivers_what_arrives_until_stopped(
     assert d.counters["sent"] == 2 and fake_bot.rejected_429 == 0
 
 
+async def test_a_hanging_destination_does_not_hold_up_alerts_claimed_after_it(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    """The worker's loop keeps claiming while one destination's send hangs: a release for
+    another chat published meanwhile arrives before the hanging send answers."""
+    busy = BusyChannel()
+    stuck = await store.ensure_subscriber("email", "slow@example.org", T0)
+    sub = await make_subscriber(store, "1402")
+    await enqueue(store, make_item("h-1"), [stuck])
+    d = dispatcher(store, bot, clock, busy, policy=DispatchPolicy(idle=0.05))
+    stop = asyncio.Event()
+    task = asyncio.create_task(d.run(stop))
+    while not busy.calls:  # the email send is under way, and does not answer
+        await asyncio.sleep(0.01)
+
+    await enqueue(store, make_item("h-2"), [sub])
+    assert keys_in(await fake_bot.wait_for_messages(1402, 1)) == ["h-2"]
+    assert not busy.answer.is_set()  # still hanging: it held up nobody else
+
+    busy.answer.set()
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert await state_of(store, (await store.alerts_of(stuck.id))[0]) == (
+        "pending", "421 try again later")
+
+
 # --- pacing under concurrency --------------------------------------------------------------------
 async def test_a_fan_out_to_many_chats_keeps_thirty_a_second_and_provokes_no_429(
         store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
