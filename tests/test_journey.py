@@ -18,7 +18,7 @@ from tests.httpserver import LocalServer
 from tests.paths import ero_feed
 
 RSS = "application/rss+xml"
-ANA, BEN = 5001, 5002
+ANA, BEN, CLO = 5001, 5002, 5003  # Ana gets alerts at once, Ben follows Texas, Cloe a digest
 
 
 async def test_subscribe_in_spanish_then_the_matching_release_arrives(
@@ -39,9 +39,14 @@ async def test_subscribe_in_spanish_then_the_matching_release_arrives(
     try:
         fake_bot.user_sends(ANA, '/subscribe detainer in:"Orange County"', language_code="es")
         fake_bot.user_sends(BEN, "/subscribe in:Texas", language_code="en")
+        fake_bot.user_sends(CLO, "/subscribe detainer in:California", language_code="en")
         [confirm] = await fake_bot.wait_for_messages(ANA, 1, timeout=10)
         assert "Orange County" in confirm.text and "ICE hold" in confirm.text
         await fake_bot.wait_for_messages(BEN, 1, timeout=10)
+        await fake_bot.wait_for_messages(CLO, 1, timeout=10)
+        fake_bot.user_sends(CLO, "/digest daily 18:00", language_code="en")
+        digest = (await fake_bot.wait_for_messages(CLO, 2, timeout=10))[-1]
+        assert "every day at 18:00" in digest.text
         await asyncio.sleep(0.8)  # the first poll records what the feed already had
         local_server.serve_bytes("/ero", ero_feed("New York", "Anaheim"), RSS)
         got = await fake_bot.wait_for_messages(ANA, 2, timeout=15)
@@ -50,6 +55,16 @@ async def test_subscribe_in_spanish_then_the_matching_release_arrives(
         assert "Orange County" in alert  # why it matched
         assert "Por qué" in alert  # labels in the subscriber's language
         assert len(fake_bot.sent(BEN)) == 1  # Texas: only the confirmation, no alert
+        cloe = await app.store.subscriber("telegram", str(CLO))
+        assert cloe is not None
+        for _ in range(100):  # her alert waits for her digest, in the outbox
+            held = await app.store.alerts_of(cloe.id, "held")
+            if held:
+                break
+            await asyncio.sleep(0.1)
+        assert [a.item_key for a in held] == [a.item_key for a in
+                                              await app.store.alerts_of(cloe.id)]
+        assert len(held) == 1 and len(fake_bot.sent(CLO)) == 2  # her two replies, no alert
         assert fake_bot.rejected_429 == 0
     finally:
         stop.set()
