@@ -23,12 +23,12 @@ LABELS: dict[str, dict[str, str]] = {
            "digest": "Digest", "why": "Why you got this", "read": "Read the release",
            "story": "Story", "mute": "Mute story", "unsub": "Unsubscribe",
            "more": "More like this", "alerts": "{n} alerts",
-           "digest_of": "Your digest: {n} alerts"},
+           "digest_of": "Your digest: {n} alerts", "updates": "{n} updates"},
     "es": {"new": "Nuevo", "development": "Novedad", "revision": "Revisado",
            "digest": "Resumen", "why": "Por qué lo recibes", "read": "Leer el comunicado",
            "story": "Historia", "mute": "Silenciar historia", "unsub": "Cancelar suscripción",
            "more": "Más como esto", "alerts": "{n} alertas",
-           "digest_of": "Tu resumen: {n} alertas"},
+           "digest_of": "Tu resumen: {n} alertas", "updates": "{n} novedades"},
 }
 ICONS = {"new": "🆕", "development": "🔄", "revision": "✏️", "digest": "📰"}
 CALLBACK_MAX = 64  # bytes: Telegram refuses longer callback_data
@@ -165,24 +165,48 @@ def render_merged(views: Sequence[AlertView], *, lang: str = "en", limit: int = 
 
 
 def render_merged_parts(views: Sequence[AlertView], *, lang: str = "en", limit: int = 4096,
-                        digest: bool = False) -> list[tuple[Message, int]]:
-    """`render_merged`, each part with how many of `views` it completes: parts are cut
-    between entries, so when a later part cannot be sent, the alerts whose entries went
-    out are delivered and only the rest need sending again."""
+                        digest: bool = False) -> list[tuple[Message, tuple[int, ...]]]:
+    """`render_merged`, each part with the indices (into `views`) of the alerts it completes:
+    parts are cut between entries, so when a later part cannot be sent, the alerts whose
+    entries went out are delivered and only the rest need sending again.
+
+    Updates of one developing story are listed together under the story's title, in the
+    order its first update came; entries are numbered as they read."""
     if len(views) <= 1:
         parts = [m for v in views for m in render_telegram(v, lang=lang, limit=limit)]
-        return [(m, len(views) if i == len(parts) - 1 else 0) for i, m in enumerate(parts)]
+        whole = tuple(range(len(views)))
+        return [(m, whole if i == len(parts) - 1 else ()) for i, m in enumerate(parts)]
     title = label(lang, "digest_of" if digest else "alerts").format(n=len(views))
-    current, done, packed = f"{ICONS['digest']} <b>{escape(title)}</b>", 0, []
-    for i, view in enumerate(views, 1):
-        longer = f"{current}\n\n{_entry(i, view, lang)}"
+    current, done = f"{ICONS['digest']} <b>{escape(title)}</b>", ()
+    packed: list[tuple[str, tuple[int, ...]]] = []
+    for block, index in _blocks(views, lang):
+        longer = f"{current}\n\n{block}"
         if done and visible_width(longer) > limit:  # this entry starts the next part
             packed.append((current, done))
-            longer, done = _entry(i, view, lang), 0
-        current, done = longer, done + 1
+            longer, done = block, ()
+        current, done = longer, (*done, index)
     packed.append((current, done))
     # An entry over the limit on its own is split; it is complete with its last piece.
-    pieces = [(p, n if k == len(ps) - 1 else 0)
+    pieces = [(p, n if k == len(ps) - 1 else ())
               for html, n in packed for ps in [split_html(html, limit)] for k, p in enumerate(ps)]
     messages = _messages([p for p, _ in pieces], ((label(lang, "unsub"), "menu:unsub"),))
     return list(zip(messages, (n for _, n in pieces), strict=True))
+
+
+def _blocks(views: Sequence[AlertView], lang: str) -> list[tuple[str, int]]:
+    """(entry HTML, index of its view), a story's updates together; the story's title heads
+    its first entry (one block, so a part never ends on a title without its entries)."""
+    groups: dict[object, list[int]] = {}
+    for i, view in enumerate(views):
+        groups.setdefault(view.story_id or ("alone", i), []).append(i)
+    blocks, n = [], 0
+    for members in groups.values():
+        story = next((views[i].story_title for i in members if _line(views[i].story_title)), "")
+        for k, i in enumerate(members):
+            n += 1
+            entry = _entry(n, views[i], lang)
+            if k == 0 and len(members) > 1 and story:
+                updates = label(lang, "updates").format(n=len(members))
+                entry = f"📌 <b>{escape(_cut_text(story, 120))}</b> · {escape(updates)}\n{entry}"
+            blocks.append((entry, i))
+    return blocks

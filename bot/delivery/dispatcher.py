@@ -228,13 +228,13 @@ class Dispatcher:
         sent = await self._sender.send(channel, address, [m for m, _ in parts], pacer,
                                        group=group)
         # The alerts whose entries are in the parts that went out are delivered.
-        done = sum(n for _, n in parts[:sent.parts])
-        carried = [a for a, _ in shown[:done]]
+        done = sorted(i for _, completed in parts[:sent.parts] for i in completed)
+        carried = [shown[i][0] for i in done]
         if carried:
             await self._sent(carried[0], sent, [a.id for a in carried[1:]], None)
             self.counters["merged"] += len(carried) - 1
-        for alert, _ in shown[done:]:
-            await self._unsent(alert, sent.result, 0)
+        for i in sorted(set(range(len(shown))) - set(done)):
+            await self._unsent(shown[i][0], sent.result, 0)
         self._log(channel, [a for a, _ in shown], sent)
 
     async def _sent(self, alert: Alert, sent: Sent, merged: Sequence[int],

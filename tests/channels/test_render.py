@@ -21,6 +21,7 @@ from bot.channels.render import (
     AlertView,
     escape,
     render_merged,
+    render_merged_parts,
     render_telegram,
     split_html,
 )
@@ -295,3 +296,37 @@ def test_split_keeps_any_markup_valid_and_loses_only_whitespace(
     source = "".join(wrap(tag, text) for tag, text in fragments)
     parts = split_html(source, limit)
     assert squash(check(parts, limit)) == squash(visible(source))
+
+
+def test_a_digest_lists_a_storys_updates_together_under_its_title() -> None:
+    detainers = "DHS & ICE call on California to honour 33,179 detainers"
+    a1 = view(title="ICE: 33,179 detainers", story_id="s-a", story_title=detainers,
+              url="https://www.ice.gov/a1")
+    b1 = view(title="Raid in Oxnard", story_id="s-b", story_title=None,
+              url="https://www.ice.gov/b1")
+    a2 = view(title="Governor disputes the figure", story_id="s-a", story_title=detainers,
+              url="https://www.ice.gov/a2", kind="development")
+    lone = view(title="A lone release", story_id=None, url="https://www.ice.gov/c1")
+    (msg,) = render_merged([a1, b1, a2, lone], lang="en", digest=True)
+    shown = check([msg.text])
+    assert shown.startswith("📰 Your digest: 4 alerts")
+    order = [shown.index(t) for t in ("DHS & ICE call on California", "1. ", "ICE: 33,179",
+                                      "2. ", "Governor disputes", "3. ", "Raid in Oxnard",
+                                      "4. ", "A lone release")]
+    assert order == sorted(order)  # the story's updates together, under its title, numbered
+    assert "· 2 updates" in shown and shown.count("📌") == 1
+    es = check([m.text for m in render_merged([a1, a2], lang="es")])
+    assert "· 2 novedades" in es
+
+
+def test_merged_parts_say_which_alerts_each_part_completes() -> None:
+    many = [view(title=f"Update {i} " + "of the detainer story " * 8, story_id=f"s-{i % 3}",
+                 story_title=f"Story {i % 3}", url=f"https://www.ice.gov/{i}")
+            for i in range(60)]
+    parts = render_merged_parts(many, limit=1500)
+    assert len(parts) > 3
+    done = [i for _, completed in parts for i in completed]
+    assert sorted(done) == list(range(60))  # each alert completed by exactly one part
+    for message, completed in parts:
+        for i in completed:
+            assert f'href="https://www.ice.gov/{i}"' in message.text
