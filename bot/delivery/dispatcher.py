@@ -82,6 +82,9 @@ class Dispatcher:
         self._gate = asyncio.Semaphore(self.policy.concurrency)
         self._order: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
         self._in_hand = 0  # alerts claimed and not yet done with
+        # Their ids. A claim whose lease ran out while its alert still waited here (a very slow
+        # destination) is claimed again, by us too: the copy must not be sent a second time.
+        self._holding: set[int] = set()
         self._progress = asyncio.Event()  # set whenever a destination is done with its alerts
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -124,6 +127,8 @@ class Dispatcher:
 
     async def deliver(self, alerts: Sequence[Alert]) -> None:
         """Deliver claimed alerts: destinations concurrently, each in order."""
+        alerts = [a for a in alerts if a.id not in self._holding]
+        self._holding.update(a.id for a in alerts)
         self._in_hand += len(alerts)
         by_dest: dict[tuple[str, str], list[Alert]] = defaultdict(list)
         for alert in alerts:
@@ -144,6 +149,7 @@ class Dispatcher:
             if not users[0]:
                 del self._order[dest]
             self._in_hand -= len(alerts)
+            self._holding.difference_update(a.id for a in alerts)
             self._progress.set()
 
     async def _destination(self, channel_name: str, address: str, alerts: list[Alert]) -> None:
@@ -186,8 +192,7 @@ class Dispatcher:
         more = await self._store.claim_alerts(
             self._worker, self._clock(), self.policy.lease, self.policy.gather,
             subscriber_id=alerts[0].subscriber_id)
-        have = {a.id for a in alerts}
-        return alerts + [a for a in more if a.id not in have]
+        return alerts + [a for a in more if a.id not in self._holding]
 
     async def _put_aside(self, held: Sequence[tuple[datetime, str, Sequence[Alert]]],
                          dropped: Sequence[tuple[str, Sequence[Alert]]]) -> None:

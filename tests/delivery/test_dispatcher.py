@@ -460,6 +460,41 @@ async def test_a_hanging_destination_does_not_hold_up_alerts_claimed_after_it(
         "pending", "421 try again later")
 
 
+class SlowChannel(BusyChannel):
+    """Answers "sent", but only when told to."""
+
+    async def send(self, address: str, messages: Sequence[Message]) -> DeliveryResult:
+        self.calls += 1
+        await self.answer.wait()
+        return DeliveryResult("ok", message_id=f"m-{self.calls}")
+
+
+async def test_a_claim_that_expires_while_its_send_is_under_way_is_not_sent_twice(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    """The lease runs out during a very slow send, so the worker's own loop claims the alert
+    again; the copy must not become a second message."""
+    slow = SlowChannel()
+    sub = await store.ensure_subscriber("email", "slow@example.org", T0)
+    await enqueue(store, make_item("x-1"), [sub])
+    d = dispatcher(store, bot, clock, slow, policy=DispatchPolicy(idle=0.02, lease=1.0))
+    stop = asyncio.Event()
+    task = asyncio.create_task(d.run(stop))
+    while not slow.calls:
+        await asyncio.sleep(0.01)
+    clock.advance(5)  # the lease is over: the alert is due again, and claimed again
+    for _ in range(100):
+        if (await store.alerts_of(sub.id))[0].attempt:
+            break
+        await asyncio.sleep(0.02)
+    assert (await store.alerts_of(sub.id))[0].attempt == 1  # taken over (by us)
+    slow.answer.set()
+    await asyncio.sleep(0.3)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert slow.calls == 1  # one message, not two
+    assert await state_of(store, (await store.alerts_of(sub.id))[0]) == ("sent", None)
+
+
 # --- pacing under concurrency --------------------------------------------------------------------
 async def test_a_fan_out_to_many_chats_keeps_thirty_a_second_and_provokes_no_429(
         store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
