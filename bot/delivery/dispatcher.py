@@ -95,6 +95,7 @@ class Dispatcher:
         (a hanging send, a group's 20 a minute) holds up only its own alerts, not the claims
         of everybody else's."""
         delivering: set[asyncio.Task[None]] = set()
+        renewing = asyncio.create_task(self._renew_leases())
         while not stop.is_set():
             if self._in_hand < 2 * self.policy.batch:
                 alerts = await self._claim()
@@ -110,6 +111,23 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(_first(*waits), self.policy.idle)
         await asyncio.gather(*delivering)
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
+
+    async def _renew_leases(self) -> None:
+        """Every third of a lease, renew the claims still in hand: a destination that takes
+        long (a group's 20 a minute, a digest in many parts) is slow, not dead, and another
+        worker taking its alerts over would send them twice."""
+        while True:  # until run() cancels it, once what it claimed is delivered
+            await asyncio.sleep(self.policy.lease / 3)
+            if self._holding:
+                until = self._clock() + timedelta(seconds=self.policy.lease)
+                try:
+                    await self._store.renew_claims(list(self._holding), self._worker, until)
+                except Exception as exc:  # next time, then; the lease itself is the fallback
+                    event(log, "renew_failed", logging.WARNING,
+                          error=f"{type(exc).__name__}: {exc}")
 
     async def drain_once(self) -> int:
         """Claim one batch and deliver it; return how many alerts were handled."""

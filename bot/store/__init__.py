@@ -152,6 +152,10 @@ class Store(SubscriptionStore, Protocol):
         and address as they are now. Worker names must be unique per running process. With
         `subscriber_id`, only that subscriber's."""
 
+    async def renew_claims(self, alert_ids: Sequence[int], worker: str, until: datetime) -> int:
+        """Push the lease of those alerts `worker` still has claimed back to `until` (a slow
+        send is not a dead worker). Return how many were renewed."""
+
     async def mark_sent(
         self, alert_id: int, worker: str, platform_message_id: str | None, now: datetime, *,
         merged: Sequence[int] = (), thread: tuple[str, str, str] | None = None,

@@ -71,6 +71,12 @@ CLAIM = (
 #   FROM due, subscribers AS b WHERE a.id = due.id AND b.id = a.subscriber_id
 #   RETURNING a.*, b.channel, b.address        -- in no order: sort by (old next_at, id)
 
+# A claim still being worked on: its lease is pushed back (so it is not taken over).
+RENEW = (
+    "UPDATE alerts SET lease_until = :until, next_at = :until "
+    "WHERE id = :id AND state = 'claimed' AND worker = :worker"
+)
+
 # --- marks ------------------------------------------------------------------------------------
 _CLAIMED_BY = "WHERE id = :id AND state = 'claimed' AND worker = :worker"
 MARK_SENT = (

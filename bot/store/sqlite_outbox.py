@@ -43,6 +43,11 @@ class SQLiteOutbox(SQLiteBase):
             await db.executemany(sql.CLAIM, claims)
         return [_as_claimed(row) for row in rows]
 
+    async def renew_claims(self, alert_ids: Sequence[int], worker: str, until: datetime) -> int:
+        rows = [{"id": i, "worker": worker, "until": to_db_time(until)}
+                for i in dict.fromkeys(alert_ids)]
+        return await self._mark_many(sql.RENEW, rows, f"renew {len(rows)} claims of {worker}")
+
     async def mark_sent(
         self, alert_id: int, worker: str, platform_message_id: str | None, now: datetime, *,
         merged: Sequence[int] = (), thread: tuple[str, str, str] | None = None,

@@ -471,17 +471,19 @@ class SlowChannel(BusyChannel):
 
 async def test_a_claim_that_expires_while_its_send_is_under_way_is_not_sent_twice(
         store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
-    """The lease runs out during a very slow send, so the worker's own loop claims the alert
-    again; the copy must not become a second message."""
+    """The lease runs out during a very slow send before it could be renewed (a store hiccup,
+    a stalled process), so the worker's own loop claims the alert again; the copy must not
+    become a second message."""
     slow = SlowChannel()
     sub = await store.ensure_subscriber("email", "slow@example.org", T0)
     await enqueue(store, make_item("x-1"), [sub])
-    d = dispatcher(store, bot, clock, slow, policy=DispatchPolicy(idle=0.02, lease=1.0))
+    # Renewals every 10 s of real time: none happens in this test.
+    d = dispatcher(store, bot, clock, slow, policy=DispatchPolicy(idle=0.02, lease=30.0))
     stop = asyncio.Event()
     task = asyncio.create_task(d.run(stop))
     while not slow.calls:
         await asyncio.sleep(0.01)
-    clock.advance(5)  # the lease is over: the alert is due again, and claimed again
+    clock.advance(60)  # the lease is over: the alert is due again, and claimed again
     for _ in range(100):
         if (await store.alerts_of(sub.id))[0].attempt:
             break
@@ -493,6 +495,35 @@ async def test_a_claim_that_expires_while_its_send_is_under_way_is_not_sent_twic
     await asyncio.wait_for(task, 5)
     assert slow.calls == 1  # one message, not two
     assert await state_of(store, (await store.alerts_of(sub.id))[0]) == ("sent", None)
+
+
+async def test_a_slow_send_keeps_its_claim_renewed_so_nobody_takes_it_over(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    slow = SlowChannel()
+    sub = await store.ensure_subscriber("email", "slow@example.org", T0)
+    await enqueue(store, make_item("x-2"), [sub])
+    d = dispatcher(store, bot, clock, slow, policy=DispatchPolicy(idle=0.02, lease=0.3))
+    stop = asyncio.Event()
+    task = asyncio.create_task(d.run(stop))
+    while not slow.calls:
+        await asyncio.sleep(0.01)
+    [alert] = await store.alerts_of(sub.id)
+    for _ in range(5):  # over and over past the first lease's end: it is renewed each time
+        clock.advance(0.2)
+        until = clock.now + timedelta(seconds=0.3)
+        for _ in range(100):
+            record = await store.alert_record(alert.id)
+            assert record is not None and record.state == "claimed"
+            if record.lease_until is not None and record.lease_until >= until - timedelta(
+                    seconds=0.05):
+                break
+            await asyncio.sleep(0.02)
+        assert record.lease_until is not None and record.lease_until > clock.now
+    assert (await store.alerts_of(sub.id))[0].attempt == 0  # never taken over
+    slow.answer.set()
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert slow.calls == 1 and await state_of(store, alert) == ("sent", None)
 
 
 # --- pacing under concurrency --------------------------------------------------------------------

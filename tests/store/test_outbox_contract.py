@@ -273,3 +273,16 @@ async def test_release_held_makes_held_alerts_due_now(store: Store) -> None:
     assert await store.release_held(sub.id, at(10)) == 1
     [back] = await store.claim_alerts(W2, at(10), 60.0, 10)
     assert back.id == a.id
+
+
+async def test_a_renewed_claim_is_not_due_until_its_new_lease_ends(store: Store) -> None:
+    sub = await make_subscriber(store)
+    await record_matched(store, new(make_item("a")), [sub])
+    alert = await one_claimed(store)  # lease to T0 + 60 s
+    assert await store.renew_claims([alert.id], W2, at(5)) == 0  # not W2's to renew
+    assert await store.renew_claims([alert.id, alert.id], W1, at(5)) == 1
+    assert await store.claim_alerts(W2, at(4), 60.0, 10) == []  # renewed: not abandoned
+    [taken] = await store.claim_alerts(W2, at(5), 60.0, 10)  # the renewed lease ran out
+    assert taken.attempt == 1
+    assert await store.mark_sent(taken.id, W2, "m-1", at(5))
+    assert await store.renew_claims([alert.id], W1, at(10)) == 0  # sent is final
