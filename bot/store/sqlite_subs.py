@@ -86,24 +86,24 @@ class SQLiteSubscriptions(SQLiteBase):
         return [row_to_subscription(row) for row in rows]
 
     async def remove_subscriptions(self, subscriber_id: int, ids: Sequence[int]) -> int:
-        wanted = list(dict.fromkeys(ids))
-        removed = 0
-        async with self._tx(f"remove subscriptions of {subscriber_id}") as db:
-            for start in range(0, len(wanted), CHUNK):
-                chunk = wanted[start : start + CHUNK]
-                statement = sql.REMOVE_SUBSCRIPTIONS.format(marks=marks(chunk))
-                cursor = await db.execute(statement, [subscriber_id, *chunk])
-                removed += cursor.rowcount
-        return removed
+        return await self._by_ids(f"remove subscriptions of {subscriber_id}",
+                                  sql.REMOVE_SUBSCRIPTIONS, [subscriber_id], ids)
 
     async def set_modes(self, subscriber_id: int, ids: Sequence[int], mode: str) -> int:
+        return await self._by_ids(f"set mode {mode} of subscriptions of {subscriber_id}",
+                                  sql.SET_MODES, [mode, subscriber_id], ids)
+
+    async def _by_ids(self, what: str, statement: str, leading: list[object],
+                      ids: Sequence[int]) -> int:
+        """Run `statement` (its `IN ({marks})` over ids) for every id, CHUNK at a time (SQLite
+        caps the parameters of one statement), in one transaction; return the rows changed."""
         wanted = list(dict.fromkeys(ids))
         changed = 0
-        async with self._tx(f"set mode {mode} of subscriptions of {subscriber_id}") as db:
+        async with self._tx(what) as db:
             for start in range(0, len(wanted), CHUNK):
                 chunk = wanted[start : start + CHUNK]
-                statement = sql.SET_MODES.format(marks=marks(chunk))
-                cursor = await db.execute(statement, [mode, subscriber_id, *chunk])
+                cursor = await db.execute(statement.format(marks=marks(chunk)),
+                                          [*leading, *chunk])
                 changed += cursor.rowcount
         return changed
 

@@ -30,6 +30,7 @@ from bot.models import (
 )
 from bot.store import Store
 from bot.stories.summarize import ExtractiveSummarizer, as_async
+from subscriptions.models import Subscriber
 from tests.delivery.kit import (
     BODY,
     SOURCES,
@@ -469,20 +470,28 @@ class SlowChannel(BusyChannel):
         return DeliveryResult("ok", message_id=f"m-{self.calls}")
 
 
+async def sending_slowly(store: Store, bot: Bot, clock: Clock, *, lease: float
+                         ) -> tuple[SlowChannel, Subscriber, asyncio.Event, asyncio.Task[None]]:
+    """The worker's loop running, one alert's send under way on a channel that has not
+    answered yet."""
+    slow = SlowChannel()
+    sub = await store.ensure_subscriber("email", "slow@example.org", T0)
+    await enqueue(store, make_item("x-1"), [sub])
+    d = dispatcher(store, bot, clock, slow, policy=DispatchPolicy(idle=0.02, lease=lease))
+    stop = asyncio.Event()
+    task = asyncio.create_task(d.run(stop))
+    while not slow.calls:
+        await asyncio.sleep(0.01)
+    return slow, sub, stop, task
+
+
 async def test_a_claim_that_expires_while_its_send_is_under_way_is_not_sent_twice(
         store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
     """The lease runs out during a very slow send before it could be renewed (a store hiccup,
     a stalled process), so the worker's own loop claims the alert again; the copy must not
     become a second message."""
-    slow = SlowChannel()
-    sub = await store.ensure_subscriber("email", "slow@example.org", T0)
-    await enqueue(store, make_item("x-1"), [sub])
     # Renewals every 10 s of real time: none happens in this test.
-    d = dispatcher(store, bot, clock, slow, policy=DispatchPolicy(idle=0.02, lease=30.0))
-    stop = asyncio.Event()
-    task = asyncio.create_task(d.run(stop))
-    while not slow.calls:
-        await asyncio.sleep(0.01)
+    slow, sub, stop, task = await sending_slowly(store, bot, clock, lease=30.0)
     clock.advance(60)  # the lease is over: the alert is due again, and claimed again
     for _ in range(100):
         if (await store.alerts_of(sub.id))[0].attempt:
@@ -499,14 +508,7 @@ async def test_a_claim_that_expires_while_its_send_is_under_way_is_not_sent_twic
 
 async def test_a_slow_send_keeps_its_claim_renewed_so_nobody_takes_it_over(
         store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
-    slow = SlowChannel()
-    sub = await store.ensure_subscriber("email", "slow@example.org", T0)
-    await enqueue(store, make_item("x-2"), [sub])
-    d = dispatcher(store, bot, clock, slow, policy=DispatchPolicy(idle=0.02, lease=0.3))
-    stop = asyncio.Event()
-    task = asyncio.create_task(d.run(stop))
-    while not slow.calls:
-        await asyncio.sleep(0.01)
+    slow, sub, stop, task = await sending_slowly(store, bot, clock, lease=0.3)
     [alert] = await store.alerts_of(sub.id)
     for _ in range(5):  # over and over past the first lease's end: it is renewed each time
         clock.advance(0.2)
