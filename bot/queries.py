@@ -88,6 +88,6 @@ class StoreQueries:
             await self._store.update_subscriber(sub)
         return sub
 
-    async def resume_held(self, channel: str, address: str) -> int:
+    async def resume_held(self, channel: str, address: str, held_for: str | None = None) -> int:
         sub = await self._store.subscriber(channel, address)
-        return await self._store.release_held(sub.id, self._clock()) if sub else 0
+        return await self._store.release_held(sub.id, self._clock(), held_for) if sub else 0

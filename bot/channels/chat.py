@@ -109,9 +109,10 @@ class Queries(Protocol):
         """Save the given fields (None = unchanged; quiet_hours "" = none), creating the
         subscriber if the chat has none yet (a /lang before any /subscribe must stick)."""
 
-    async def resume_held(self, channel: str, address: str) -> int:
-        """Release the chat's held alerts (due now; what must still wait — a pause, quiet
-        hours, a digest — is held again when they are claimed); return how many."""
+    async def resume_held(self, channel: str, address: str, held_for: str | None = None) -> int:
+        """Release the chat's held alerts — only those held for `held_for` ("digest",
+        "paused"…) when given — due now (what must still wait is held again when they are
+        claimed); return how many."""
 
 
 @dataclass(frozen=True)

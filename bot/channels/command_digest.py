@@ -68,7 +68,7 @@ async def _apply(ctx: Ctx, mode: str | None, numbers: list[str], at: str | None)
         lines.append(_confirm(ctx, mode, changed if numbers else None, subscriber.digest_at,
                               subscriber.timezone))
     if mode == "instant":  # what waited for a digest it no longer wants comes now
-        released = await ctx.queries.resume_held(req.channel, req.address)
+        released = await ctx.queries.resume_held(req.channel, req.address, "digest")
         if released:
             lines[-1] += t(ctx.lang, "released", count=released)
     elif at is not None and mode is None:

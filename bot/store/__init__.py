@@ -184,8 +184,11 @@ class Store(SubscriptionStore, Protocol):
         claim_alerts hands them out again. With `worker`, an alert claimed by another worker
         is left alone. Return how many were held."""
 
-    async def release_held(self, subscriber_id: int, now: datetime) -> int:
-        """The subscriber's held alerts become due now (/resume, quiet hours ended early).
+    async def release_held(
+        self, subscriber_id: int, now: datetime, held_for: str | None = None
+    ) -> int:
+        """The subscriber's held alerts (only those held for `held_for` — "digest",
+        "paused", "quiet hours" — when given) become due now (/resume, /digest off).
         Return how many."""
 
     async def mark_merged(

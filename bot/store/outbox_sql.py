@@ -101,7 +101,8 @@ _MOVABLE = (
 )
 RELEASE_HELD = (  # the reason remembers the hold: released alerts go out as one message
     "UPDATE alerts SET state = 'pending', next_at = :now, reason = 'released' "
-    "WHERE subscriber_id = :subscriber_id AND state = 'held'"
+    "WHERE subscriber_id = :subscriber_id AND state = 'held' "
+    "AND (:held_for IS NULL OR reason = :held_for)"
 )
 MARK_HELD = (
     "UPDATE alerts SET state = 'held', next_at = :until, reason = :reason, lease_until = NULL, "

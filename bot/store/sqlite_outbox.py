@@ -89,8 +89,10 @@ class SQLiteOutbox(SQLiteBase):
                 for i in dict.fromkeys(alert_ids)]
         return await self._mark_many(sql.MARK_HELD, rows, f"hold {len(rows)} alerts")
 
-    async def release_held(self, subscriber_id: int, now: datetime) -> int:
-        params = {"subscriber_id": subscriber_id, "now": to_db_time(now)}
+    async def release_held(
+        self, subscriber_id: int, now: datetime, held_for: str | None = None
+    ) -> int:
+        params = {"subscriber_id": subscriber_id, "now": to_db_time(now), "held_for": held_for}
         async with self._tx(f"release held alerts of subscriber {subscriber_id}") as db:
             cursor = await db.execute(sql.RELEASE_HELD, params)
             return cursor.rowcount

@@ -68,7 +68,7 @@ class MemoryQueries:
         assert updated is not None
         return updated
 
-    async def resume_held(self, channel: str, address: str) -> int:
+    async def resume_held(self, channel: str, address: str, held_for: str | None = None) -> int:
         return self.held.pop(address, 0)
 
     def _check(self) -> None:

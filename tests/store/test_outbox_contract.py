@@ -286,3 +286,15 @@ async def test_a_renewed_claim_is_not_due_until_its_new_lease_ends(store: Store)
     assert taken.attempt == 1
     assert await store.mark_sent(taken.id, W2, "m-1", at(5))
     assert await store.renew_claims([alert.id], W1, at(10)) == 0  # sent is final
+
+
+async def test_releasing_can_be_limited_to_one_kind_of_hold(store: Store) -> None:
+    sub = await make_subscriber(store)
+    for key in "abc":
+        await record_matched(store, new(make_item(key)), [sub])
+    a, b, c = await store.alerts_of(sub.id)
+    await store.mark_held([a.id, b.id], at(60), "digest")
+    await store.mark_held([c.id], at(60), "quiet hours")
+    assert await store.release_held(sub.id, T0, "digest") == 2  # /digest off
+    assert [x.id for x in await store.alerts_of(sub.id, "held")] == [c.id]
+    assert await store.release_held(sub.id, T0) == 1  # /resume: everything
