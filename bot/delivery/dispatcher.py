@@ -81,9 +81,9 @@ class Dispatcher:
         self._sender = PacedSender(monotonic, self.counters, self.policy.send)
         self._gate = asyncio.Semaphore(self.policy.concurrency)
         self._order: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
-        self._in_hand = 0  # alerts claimed and not yet done with
-        # Their ids. A claim whose lease ran out while its alert still waited here (a very slow
-        # destination) is claimed again, by us too: the copy must not be sent a second time.
+        # Ids of the alerts claimed and not yet done with. A claim whose lease ran out while its
+        # alert still waited here (a very slow destination) is claimed again, by us too: the
+        # copy must not be sent a second time.
         self._holding: set[int] = set()
         self._progress = asyncio.Event()  # set whenever a destination is done with its alerts
 
@@ -97,7 +97,7 @@ class Dispatcher:
         delivering: set[asyncio.Task[None]] = set()
         renewing = asyncio.create_task(self._renew_leases())
         while not stop.is_set():
-            if self._in_hand < 2 * self.policy.batch:
+            if len(self._holding) < 2 * self.policy.batch:
                 alerts = await self._claim()
                 if alerts:
                     task = asyncio.create_task(self.deliver(alerts))
@@ -108,8 +108,7 @@ class Dispatcher:
             else:
                 self._progress.clear()  # enough in hand: look again when some is done
                 waits = [stop.wait(), self._progress.wait()]
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(_first(*waits), self.policy.idle)
+            await _first(waits, timeout=self.policy.idle)
         await asyncio.gather(*delivering)
         renewing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -147,7 +146,6 @@ class Dispatcher:
         """Deliver claimed alerts: destinations concurrently, each in order."""
         alerts = [a for a in alerts if a.id not in self._holding]
         self._holding.update(a.id for a in alerts)
-        self._in_hand += len(alerts)
         by_dest: dict[tuple[str, str], list[Alert]] = defaultdict(list)
         for alert in alerts:
             by_dest[(alert.channel, alert.address)].append(alert)
@@ -166,7 +164,6 @@ class Dispatcher:
             users[0] -= 1
             if not users[0]:
                 del self._order[dest]
-            self._in_hand -= len(alerts)
             self._holding.difference_update(a.id for a in alerts)
             self._progress.set()
 
@@ -298,11 +295,11 @@ class Dispatcher:
               reason=sent.result.reason or None)
 
 
-async def _first(*waits: Awaitable[object]) -> None:
-    """Return when the first of `waits` is done; the others are cancelled."""
+async def _first(waits: Sequence[Awaitable[object]], *, timeout: float) -> None:
+    """Return when the first of `waits` is done, or after `timeout`; the rest are cancelled."""
     tasks = [asyncio.ensure_future(w) for w in waits]
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in tasks:
             task.cancel()

@@ -18,7 +18,7 @@ Pure: no I/O, `now` passed in. Must not import bot.store, bot.channels or bot.in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.delivery.quiet import digest_due, quiet_until
@@ -37,7 +37,7 @@ class Plan:
     send: tuple[Alert, ...] = ()
     held: tuple[tuple[datetime, str, tuple[Alert, ...]], ...] = ()  # (until, why, alerts)
     dropped: tuple[tuple[str, tuple[Alert, ...]], ...] = ()  # (why, alerts)
-    digest: bool = field(default=False)  # what is sent is a digest that came due
+    digest: bool = False  # what is sent is a digest that came due
 
 
 def plan(alerts: Sequence[Alert], subscriber: Subscriber | None,
