@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/ingest.py [--rounds N]
 
 Prints, each beside a baseline measured in the same run (the machine is noisy, ratios are not):
-1. the feed corpus (../shared/fixtures/feeds): items/s through parse → normalise → dedup,
+1. the feed corpus (tests/fixtures/feeds): items/s through parse → normalise → dedup,
    beside feedparser alone;
 2. a changed 50-item feed (ICE-like items): ms for parse → normalise → dedup (pure, and with
    the SQLite lookup + write), beside feedparser alone on the same bytes;

@@ -1,15 +1,14 @@
-"""Where test data lives: the repo's own fixtures, and ../shared/fixtures beside the checkout
-(CI clones the repo elsewhere with a copy of shared/ beside it, so never an absolute path)."""
+"""Where test data lives: tests/fixtures, inside the checkout (a clone with nothing beside it
+runs the whole suite; tests/test_self_contained.py holds every path here to that)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "fixtures"
-GOV = SHARED / "gov"
-FEEDS = SHARED / "feeds"
 OWN = ROOT / "tests" / "fixtures"
+GOV = OWN / "gov"
+FEEDS = OWN / "feeds"
 
 
 def ero_feed(*wanted: str) -> bytes:

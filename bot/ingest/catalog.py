@@ -1,7 +1,7 @@
 """The built-in sources: the newsrooms of the first story alertbot serves.
 
-Data only. Addresses come from ../shared/fixtures/gov/feed_urls.json (each seen in public code
-or probed). DHS has no working RSS for press releases, so it is read as an HTML listing.
+Data only. Each address was seen in public code or probed when the catalog was compiled. DHS
+has no working RSS for press releases, so it is read as an HTML listing.
 Operators switch these off as a whole (`[polling] builtin_sources = false`), one by one
 (`disabled_sources = ["ca-ag"]`), or override one by reusing its id in `[[sources]]`.
 

@@ -7,7 +7,6 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,9 +16,9 @@ from bot.ingest import schedule
 from bot.ingest.fetcher import FEED_ACCEPT, HTML_ACCEPT, Fetcher
 from bot.models import FetchResult, Outcome
 from tests.httpserver import LocalServer, unused_port
+from tests.paths import GOV
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "gov"
-ICE_RSS = FIXTURES / "DERIVED_ice_breaking_reconstructed.rss.xml"
+ICE_RSS = GOV / "DERIVED_ice_breaking_reconstructed.rss.xml"
 UA = "alertbot-test/0.1 (+https://example.org/alertbot)"
 RSS = "application/rss+xml; charset=utf-8"
 NOW = datetime(2026, 2, 12, 9, 0, tzinfo=UTC)

@@ -1,7 +1,7 @@
 """Developments: what a follow-up adds to a story, table-driven, pure.
 
 The texts below are WRITTEN FOR THESE TESTS from the fact sheet
-/work/shared/fixtures/gov/story_timeline_33179_detainers.md: our own paraphrase of the
+tests/fixtures/gov/story_timeline_33179_detainers.md: our own paraphrase of the
 33,179-detainers story (ICE release, DHS retelling, DHS follow-up four days later), not copies
 of the agencies' pages. For the test the first release leaves out the 4,561 figure so that
 the follow-up has something new to say. test_responses imports them.

@@ -1,7 +1,7 @@
 """Responses: who answered whom in a story, and how long it took. Table-driven, pure.
 
 Texts are WRITTEN FOR THESE TESTS (see test_developments and the fact sheet
-/work/shared/fixtures/gov/story_timeline_33179_detainers.md); the Governor's statement is our
+tests/fixtures/gov/story_timeline_33179_detainers.md); the Governor's statement is our
 paraphrase of the reaction reported in coverage, not a quotation.
 """
 

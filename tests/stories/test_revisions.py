@@ -1,7 +1,7 @@
 """Revisions: what changed when a release was edited in place, table-driven, pure.
 
 The release texts are WRITTEN FOR THESE TESTS (our paraphrase of the 33,179-detainers story in
-/work/shared/fixtures/gov/story_timeline_33179_detainers.md), not copies of an agency page.
+tests/fixtures/gov/story_timeline_33179_detainers.md), not copies of an agency page.
 """
 
 from __future__ import annotations
