@@ -14,13 +14,15 @@ $(BIN)/alertbot: pyproject.toml
 	@touch $@
 
 run: $(BIN)/alertbot
-	$(BIN)/alertbot run $(if $(CONFIG),--config $(CONFIG),)
+	$(BIN)/alertbot $(if $(CONFIG),--config $(CONFIG),) run
 
 demo: $(BIN)/alertbot
 	$(BIN)/alertbot demo
 
-test: $(BIN)/alertbot
+lint: $(BIN)/alertbot
 	$(BIN)/ruff check bot subscriptions tests bench
+
+test: lint
 	$(BIN)/python -m pytest
 
 clean:
