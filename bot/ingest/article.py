@@ -10,7 +10,6 @@ Must not import bot.store, bot.channels or bot.delivery.
 
 from __future__ import annotations
 
-import trafilatura
 from selectolax.lexbor import LexborHTMLParser
 
 from bot.ingest.pages import decode_html
@@ -43,6 +42,11 @@ def extract_text(html: bytes | str, *, url: str | None = None) -> str | None:
 
 
 def _trafilatura(document: str, url: str | None, *, tables: bool) -> str:
+    # Imported here, not at the top: it brings lxml, justext and htmldate (a third of a
+    # second), which `alertbot --help` and the commands that extract nothing never need.
+    # Outside the try below: a broken install must fail loudly, not read as "no text".
+    import trafilatura
+
     try:
         extracted = trafilatura.extract(
             document,
