@@ -1,8 +1,9 @@
-"""`alertbot` subcommands: run, poll, sources, demo, check-config, migrate.
+"""`alertbot` and its subcommands (`alertbot --help` lists them); global flags go before or after.
 
-Parses arguments, loads settings (file + environment), sets up logging, and hands over to the
-composition root (bot.app). Errors an operator can fix print one clear message and exit 2;
-nothing prints a stack trace at them.
+Parses arguments, loads settings (file + environment, then --db), sets up logging, and hands
+over to the composition root (bot.app), imported only once a command runs: --help and
+--version need none of the libraries under it. Errors an operator can fix print one clear
+message and exit 2; nothing prints a stack trace at them.
 """
 
 from __future__ import annotations
@@ -15,26 +16,56 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot import app as application
 from bot.errors import AlertbotError
 from bot.ingest import schedule
 from bot.ingest.tagging import document, place_tags
 from bot.logs import setup_logging
-from bot.settings import Settings, load_settings, redacted
+from bot.settings import Settings, StorageSettings, load_settings, redacted
+from bot.store import sqlite_path
 from bot.stories.timeline import story_line
 from subscriptions.query import QueryError
 
+if TYPE_CHECKING:
+    from bot import app as application
+
 DEFAULT_CONFIG = "config.toml"
+# Commands that only read: they never create a database, they say there is none.
+READ_ONLY = frozenset({"sources", "match", "stories", "story"})
+
+
+def _global_flags(p: argparse.ArgumentParser, default: str | None) -> None:
+    """The flags every command takes, before or after its name. After it, their default is
+    SUPPRESS, so that a value given before the command is not overwritten by None."""
+    p.add_argument("--config", metavar="PATH", default=default,
+                   help="TOML config file (default: $ALERTBOT_CONFIG or ./config.toml if "
+                   "present, else built-in defaults)")
+    p.add_argument("--db", metavar="PATH", default=default,
+                   help='SQLite database file: shorthand for [storage] url = "sqlite:///PATH"')
+    p.add_argument("--log-format", choices=["text", "json"], default=default,
+                   help="overrides [log] format")
+    p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   default=default, help="overrides [log] level")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("alertbot")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed: pip install .)"
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="alertbot", description=__doc__.splitlines()[0])
-    p.add_argument("--config", help="TOML config file (default: $ALERTBOT_CONFIG or "
-                   "./config.toml if present, else built-in defaults)")
-    p.add_argument("--log-format", choices=["text", "json"], help="overrides [log] format")
-    p.add_argument("--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    p = argparse.ArgumentParser(
+        prog="alertbot", description="Watches government newsrooms and alerts subscribers "
+        "when something they care about is published.",
+        epilog="Global flags (--config, --db, --log-format, --log-level) go before or after "
+        "the command. `alertbot COMMAND --help` shows a command's own options.")
+    p.add_argument("--version", action="version", version=f"alertbot {_version()}")
+    _global_flags(p, default=None)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="poll the sources and send alerts until stopped")
     poll = sub.add_parser("poll", help="one pass over the sources; print what is new")
@@ -55,6 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="offline demo of the whole pipeline on bundled captures")
     sub.add_parser("check-config", help="print the effective config, secrets redacted")
     sub.add_parser("migrate", help="apply pending database migrations")
+    for command in sub.choices.values():
+        _global_flags(command, default=argparse.SUPPRESS)
     return p
 
 
@@ -73,7 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings(_config_path(args.config), os.environ)
+        args.config = _config_path(args.config)
+        settings = load_settings(args.config, os.environ)
+        if args.db:
+            settings = settings.model_copy(update={"storage": settings.storage.model_copy(
+                update={"url": f"sqlite:///{args.db}"})})
         setup_logging(args.log_level or settings.log.level,
                       args.log_format or settings.log.format)
         return asyncio.run(_dispatch(args, settings))
@@ -91,12 +128,40 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return await run_demo(sys.stdout)
+        return await run_demo(sys.stdout, args.db)
+    if args.command in READ_ONLY and (missing := _no_database(args, settings)):
+        print(f"alertbot: {missing}", file=sys.stderr)
+        return 2
+    _import_composition_root()
     app = await application.build(settings)
     try:
         return await _COMMANDS[args.command](app, args)
     finally:
         await app.close()
+
+
+def _import_composition_root() -> None:
+    global application
+    from bot import app as application
+
+
+def _no_database(args: argparse.Namespace, settings: Settings) -> str | None:
+    """Why a read-only command has nothing to read, or None when its SQLite file exists."""
+    path = sqlite_path(settings.storage.url)
+    if path is None or Path(path).exists():
+        return None
+    if args.db:
+        why = "--db"
+    elif os.environ.get("ALERTBOT_STORAGE_URL"):
+        why = "$ALERTBOT_STORAGE_URL"
+    elif "storage" in settings.model_fields_set and "url" in settings.storage.model_fields_set:
+        why = f"[storage] url in {args.config}"
+    else:
+        why = (f"the default [storage] url = {StorageSettings().url!r}, "
+               + (f"not set in {args.config}" if args.config else "no config file"))
+    return (f"no database at {Path(path).absolute()} ({why}): nothing is stored there yet. "
+            "`alertbot poll --once` or `alertbot run` creates it; `alertbot demo` builds one "
+            "to explore (then add --db alertbot-demo.db).")
 
 
 async def _cmd_migrate(app: application.App, _: argparse.Namespace) -> int:

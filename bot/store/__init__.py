@@ -231,13 +231,18 @@ class Store(SubscriptionStore, Protocol):
         message), in the order first received."""
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file an SQLite `[storage] url` names (relative to the working directory), or None
+    when the url names no file (another database, or SQLite in memory)."""
+    return url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
+
+
 def open_store(url: str) -> Store:
     """Build the store for a `[storage] url`. Does not connect: call `migrate()` (which opens)."""
     if url.startswith("sqlite:///") or url == "sqlite://:memory:":
         from bot.store.sqlite import SQLiteStore
 
-        path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ":memory:"
-        return SQLiteStore(path)
+        return SQLiteStore(sqlite_path(url) or ":memory:")
     if url.startswith(("postgresql://", "postgres://")):
         raise ConfigError(
             f"storage.url = {url!r}: PostgreSQL support is not built yet; "
