@@ -9,14 +9,19 @@ through three moments of the 33,179-detainers story:
 3. 11 Feb 2026 — DHS follows up (full text read from the release page) and ICE edits its release;
 then one more poll with nothing new, where 304s and unchanged bodies cost no parse.
 
+The database is kept (./alertbot-demo.db, or --db PATH) so that `alertbot stories`, `story` and
+`match` can explore it afterwards; the demo ends by printing those commands. A rerun starts it
+afresh, and never replaces a file the demo did not make.
 Like the CLI, this module builds concrete objects (through bot.app).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-import tempfile
+import shlex
+import sqlite3
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -25,10 +30,17 @@ from typing import TextIO
 from aiohttp import web
 
 from bot import app as application
+from bot.errors import ConfigError
 from bot.ingest.catalog import BUILTIN_SOURCES
-from bot.models import ChangeKind, RefreshReport, Source
+from bot.models import ChangeKind, RefreshReport, Source, Story
 from bot.settings import PollingSettings, Settings, StorageSettings
 from bot.stories.timeline import story_line
+
+DEMO_DB = "alertbot-demo.db"
+# Set in the SQLite header of the database the demo makes ("albd"): a rerun empties only a
+# database the demo made itself, never alertbot's own (`alertbot demo --db alertbot.db`).
+DEMO_APPLICATION_ID = 0x616C6264
+TRY_QUERY = "detainer in:California"
 
 STAGES = (
     ("feb02", "2 Feb 2026 · first poll: existing releases are recorded silently (no backlog "
@@ -115,8 +127,8 @@ def _summary_line(r: RefreshReport) -> str:
             f"seen {n[ChangeKind.SEEN]}, recorded silently {n[ChangeKind.BASELINE]}")
 
 
-async def _show_stories(app: application.App, out: TextIO) -> None:
-    """The developing stories the run built, and the biggest one in full."""
+async def _show_stories(app: application.App, out: TextIO) -> Story | None:
+    """The developing stories the run built, and the biggest one in full (returned)."""
     stories = await app.store.stories(limit=20)
     print(f"\n═══ {len(stories)} stories (alertbot stories)", file=out)
     print("\n".join(story_line(s) for s in stories), file=out)
@@ -124,29 +136,74 @@ async def _show_stories(app: application.App, out: TextIO) -> None:
     if biggest is not None and len(biggest.item_keys) > 1:
         print(f"\n═══ alertbot story {biggest.id}\n", file=out)
         print(await app.story_text(biggest.id), file=out)
+    return biggest
 
 
-async def run_demo(out: TextIO) -> int:
+def _start_afresh(db: Path) -> None:
+    """An empty demo database at `db`. Refuses, touching nothing, a file the demo did not make."""
+    if db.exists():
+        if _application_id(db) != DEMO_APPLICATION_ID:
+            raise ConfigError(f"{db} exists and is not a demo database: the demo starts from an "
+                              "empty database and replaces only its own; choose another --db PATH")
+        for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+            path.unlink(missing_ok=True)
+    try:
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            conn.execute(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
+            conn.commit()
+    except sqlite3.Error as exc:
+        raise ConfigError(f"cannot create the demo database {db.absolute()}: {exc}") from None
+
+
+def _application_id(db: Path) -> int | None:
+    """The application id in an SQLite file's header (None if it is not an SQLite file)."""
+    with db.open("rb") as fh:
+        header = fh.read(72)
+    if len(header) < 72 or not header.startswith(b"SQLite format 3\x00"):
+        return None
+    return int.from_bytes(header[68:72], "big")
+
+
+def _next_steps(db: Path, story: Story | None) -> str:
+    run = f"alertbot --db {shlex.quote(str(db))}"
+    lines = [f"\n═══ What next: the demo's database is kept in {db} (a rerun starts it afresh)",
+             f"  {run} stories"]
+    if story is not None:
+        lines.append(f"  {run} story {story.id}")
+    lines.append(f"  {run} match {shlex.quote(TRY_QUERY)}")
+    return "\n".join(lines)
+
+
+async def run_demo(out: TextIO, db: str | Path | None = None) -> int:
     logging.getLogger("alertbot").setLevel(logging.WARNING)  # the demo narrates instead
-    root = Path(str(resources.files("bot.demo") / "captures"))
-    server = CaptureServer(root)
+    path = Path(db or DEMO_DB)
+    _start_afresh(path)
+    server = CaptureServer(Path(str(resources.files("bot.demo") / "captures")))
     base = await server.start()
-    with tempfile.TemporaryDirectory(prefix="alertbot-demo-") as tmp:
-        settings = Settings(storage=StorageSettings(url=f"sqlite:///{tmp}/demo.db"),
-                            polling=PollingSettings(floor=1, default_interval=5))
+    settings = Settings(storage=StorageSettings(url=f"sqlite:///{path}"),
+                        polling=PollingSettings(floor=1, default_interval=5))
+    try:
         app = await application.build(settings, out=out, sources=demo_sources(base))
         try:
-            print(f"alertbot demo · captures served at {base} · store {tmp}/demo.db", file=out)
-            for step, (stage, title) in enumerate(STAGES, 1):
-                server.stage = stage
-                print(f"\n═══ Step {step} · {title}", file=out)
-                reports = await app.scheduler.poll_once()
-                print("\n".join(_summary_line(r) for r in reports), file=out)
-            total = await app.store.count_items()
-            print(f"\n{total} items stored; {server.requests} requests, "
-                  f"{server.bytes_sent:,} bytes served in all.", file=out)
-            await _show_stories(app, out)
+            print(f"alertbot demo · captures served at {base} · store {path} (started empty)",
+                  file=out)
+            story = await _narrate(app, server, out)
         finally:
             await app.close()
-            await server.stop()
+    finally:
+        await server.stop()
+    print(_next_steps(path, story), file=out)
     return 0
+
+
+async def _narrate(app: application.App, server: CaptureServer, out: TextIO) -> Story | None:
+    """The four polls, what each found, then the stories built (the biggest returned)."""
+    for step, (stage, title) in enumerate(STAGES, 1):
+        server.stage = stage
+        print(f"\n═══ Step {step} · {title}", file=out)
+        reports = await app.scheduler.poll_once()
+        print("\n".join(_summary_line(r) for r in reports), file=out)
+    total = await app.store.count_items()
+    print(f"\n{total} items stored; {server.requests} requests, "
+          f"{server.bytes_sent:,} bytes served in all.", file=out)
+    return await _show_stories(app, out)
