@@ -141,6 +141,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import_composition_root() -> None:
+    """Binds the module global the commands below use (`application.build`, `.run`, ...), here
+    rather than at the top, so that --help and --version never import bot.app."""
     global application
     from bot import app as application
 
