@@ -2,7 +2,8 @@
 
 The state machine is the store's (ARCHITECTURE.md, "The outbox"): every state change is one
 short transaction and the send happens outside any transaction. A crash at any point loses
-nothing: a claimed alert whose lease runs out is claimed again — the only way a send repeats.
+nothing: a claimed alert whose worker's heartbeat stopped, or whose lease ran out, is claimed
+again — the only way a send repeats. Heartbeats and lease renewals: `liveness.Liveness`.
 
 Alerts are claimed in batches; the next batch is claimed while the last one is still being
 sent (two batches' worth in hand at most), so the platform's rate is never left idle at a
@@ -28,7 +29,6 @@ Must not import bot.ingest.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 
 from bot.channels.render import AlertView, render_merged_parts, render_telegram
 from bot.delivery.holds import plan
+from bot.delivery.liveness import Liveness
 from bot.delivery.pacing import Pacer, should_merge
 from bot.delivery.sending import Channel, PacedSender, SendPolicy, Sent
 from bot.logs import event
@@ -51,7 +52,14 @@ ViewOf = Callable[[Alert], Awaitable[AlertView | None]]
 
 @dataclass(frozen=True)
 class DispatchPolicy:
-    lease: float = 120.0  # seconds a claim is ours before another worker may take it over
+    # Seconds a claim is ours before another worker may take it over though we still beat:
+    # the backstop for a worker alive but stuck. A dead one's claims go after `stale`.
+    lease: float = 120.0
+    # A heartbeat every `beat` seconds; a worker silent for `stale` is dead, and its claims are
+    # taken over. Killed, it is replaced within stale + idle (+ a send): 7 s, under the 10 s
+    # aimed at; a live one may miss two beats in a row (a busy store) before it looks dead.
+    beat: float = 2.0
+    stale: float = 6.0
     batch: int = 200
     backoff_base: float = 5.0
     backoff_cap: float = 3600.0
@@ -62,6 +70,13 @@ class DispatchPolicy:
     concurrency: int = 48
     gather: int = 2000  # most alerts that waited gathered into one message (beyond a batch)
     send: SendPolicy = SendPolicy()
+
+    def __post_init__(self) -> None:
+        if not 0 < self.beat <= self.stale / 2:
+            raise ValueError(f"beat {self.beat!r} s, stale {self.stale!r} s: a heartbeat must "
+                             "come at least twice within the staleness limit")
+        if self.lease <= 0:
+            raise ValueError(f"lease {self.lease!r} s: a claim must last some seconds")
 
 
 class Dispatcher:
@@ -89,13 +104,25 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and deliver until `stop`; what was claimed is delivered before return.
+        Cancelled instead, it cancels the sends under way and hands their claims back.
 
         A batch is claimed whenever fewer than two batches' worth of alerts are in hand, so
         the platform's rate is never left idle at a batch boundary, and a slow destination
         (a hanging send, a group's 20 a minute) holds up only its own alerts, not the claims
         of everybody else's."""
         delivering: set[asyncio.Task[None]] = set()
-        renewing = asyncio.create_task(self._renew_leases())
+        async with Liveness(self._store, self._worker, self._clock, lease=self.policy.lease,
+                            beat=self.policy.beat, holding=self._holding):
+            try:
+                await self._claim_until(stop, delivering)
+                await asyncio.gather(*delivering)
+            finally:  # no send may go on once its claim is handed back
+                for task in delivering:
+                    task.cancel()
+                await asyncio.gather(*delivering, return_exceptions=True)
+
+    async def _claim_until(self, stop: asyncio.Event, delivering: set[asyncio.Task[None]]
+                           ) -> None:
         while not stop.is_set():
             if len(self._holding) < 2 * self.policy.batch:
                 alerts = await self._claim()
@@ -109,24 +136,6 @@ class Dispatcher:
                 self._progress.clear()  # enough in hand: look again when some is done
                 waits = [stop.wait(), self._progress.wait()]
             await _first(waits, timeout=self.policy.idle)
-        await asyncio.gather(*delivering)
-        renewing.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await renewing
-
-    async def _renew_leases(self) -> None:
-        """Every third of a lease, renew the claims still in hand: a destination that takes
-        long (a group's 20 a minute, a digest in many parts) is slow, not dead, and another
-        worker taking its alerts over would send them twice."""
-        while True:  # until run() cancels it, once what it claimed is delivered
-            await asyncio.sleep(self.policy.lease / 3)
-            if self._holding:
-                until = self._clock() + timedelta(seconds=self.policy.lease)
-                try:
-                    await self._store.renew_claims(list(self._holding), self._worker, until)
-                except Exception as exc:  # next time, then; the lease itself is the fallback
-                    event(log, "renew_failed", logging.WARNING,
-                          error=f"{type(exc).__name__}: {exc}")
 
     async def drain_once(self) -> int:
         """Claim one batch and deliver it; return how many alerts were handled."""
@@ -137,7 +146,8 @@ class Dispatcher:
     async def _claim(self) -> list[Alert]:
         try:
             return await self._store.claim_alerts(self._worker, self._clock(),
-                                                  self.policy.lease, self.policy.batch)
+                                                  self.policy.lease, self.policy.batch,
+                                                  stale=self.policy.stale)
         except Exception as exc:  # a store hiccup must not end delivery for good
             event(log, "claim_failed", logging.ERROR, error=f"{type(exc).__name__}: {exc}")
             return []
@@ -206,7 +216,7 @@ class Dispatcher:
         it is: the subscriber's other due alerts, beyond this batch, are claimed to join it."""
         more = await self._store.claim_alerts(
             self._worker, self._clock(), self.policy.lease, self.policy.gather,
-            subscriber_id=alerts[0].subscriber_id)
+            stale=self.policy.stale, subscriber_id=alerts[0].subscriber_id)
         return alerts + [a for a in more if a.id not in self._holding]
 
     async def _put_aside(self, held: Sequence[tuple[datetime, str, Sequence[Alert]]],

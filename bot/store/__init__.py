@@ -142,15 +142,26 @@ class Store(SubscriptionStore, Protocol):
 
     # --- the outbox (alerts written by record_refresh) -------------------------------------
     async def claim_alerts(
-        self, worker: str, now: datetime, lease: float, limit: int, *,
+        self, worker: str, now: datetime, lease: float, limit: int, *, stale: float,
         subscriber_id: int | None = None,
     ) -> list[Alert]:
         """Claim for `worker`, for `lease` seconds, up to `limit` alerts that are due at `now`,
-        earliest due first (then oldest): pending ones, holds that ended and claims whose lease
-        ran out (their worker died: the only way a send repeats; taking one over counts an
-        attempt). Alerts of inactive subscribers wait. Each comes with its subscriber's channel
-        and address as they are now. Worker names must be unique per running process. With
-        `subscriber_id`, only that subscriber's."""
+        earliest due first (then oldest): pending ones, holds that ended, and claims whose
+        worker died — its heartbeat is more than `stale` seconds old, or it has none — or whose
+        lease ran out (the backstop for a worker that beats but is stuck). Taking a claim over
+        is the only way a send repeats, and counts an attempt; a dead worker's claims are due
+        again as of when they were created. Alerts of inactive subscribers wait. Each comes
+        with its subscriber's channel and address as they are now. Claiming is a heartbeat of
+        `worker`. Worker names must be unique per running process. With `subscriber_id`,
+        only that subscriber's."""
+
+    async def beat(self, worker: str, now: datetime) -> None:
+        """`worker` is alive at `now`: its claims are not taken over while it keeps beating
+        (and its leases run). Rows of workers silent for a day are forgotten."""
+
+    async def retire(self, worker: str) -> int:
+        """`worker` stops cleanly: the alerts it still has claimed are pending again, due at
+        once, no attempt counted, and its heartbeat is gone. Return how many it gave back."""
 
     async def renew_claims(self, alert_ids: Sequence[int], worker: str, until: datetime) -> int:
         """Push the lease of those alerts `worker` still has claimed back to `until` (a slow

@@ -255,6 +255,19 @@ _V6 = (
 )
 
 
+# The seventh: worker heartbeats. A worker beats every few seconds; a claim whose worker has
+# not beaten within the staleness limit (or has no row) is taken over by another worker at
+# once, not when its lease runs out. Rows of workers that stopped cleanly are deleted; those of
+# workers long dead are pruned by the beats of the living.
+_V7 = (
+    """CREATE TABLE workers (
+        id TEXT NOT NULL PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL
+    )""",
+)
+
+
 def _dialect(statements: tuple[str, ...], **spellings: str) -> tuple[str, ...]:
     """Fill the {placeholders} a migration leaves to each dialect."""
     out = []
@@ -302,6 +315,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="digests; alerts remember their subscriptions and the parts already sent",
         sqlite=_V6,
         postgresql=_V6,
+    ),
+    Migration(
+        version=7,
+        description="worker heartbeats",
+        sqlite=_V7,
+        postgresql=_V7,
     ),
 )
 

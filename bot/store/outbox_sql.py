@@ -5,9 +5,20 @@ record_refresh's transaction.
 The states and their moves are ARCHITECTURE.md's "The outbox, as a state machine". A claim
 sets `next_at` to the end of its lease, so one condition, `state IN ('pending', 'held',
 'claimed') AND next_at <= now`, finds the due alerts, the holds that ended and the claims whose
-worker died, on one index (state, next_at). Every mark_* of a claimed alert names the worker
-that claimed it and changes nothing once another worker has taken the claim over: a late
-worker never clobbers.
+worker died, on one index (state, next_at). A worker that died need not be waited for until
+its lease ends: workers beat a heartbeat (`workers`), and each claim first ends the lease of
+every claim whose worker's heartbeat is stale (REAP), so the same condition finds those too;
+the lease stays the backstop for a worker that beats but is stuck. Every mark_* of a claimed
+alert names the worker that claimed it and changes nothing once another worker has taken the
+claim over: a late worker never clobbers.
+
+Clocks: heartbeats and leases are written in the clock of the worker that writes them and
+compared with the claiming worker's. On SQLite every worker runs on the database's host, so
+that is the database's clock. PostgreSQL with workers on several hosts: NTP keeps them within
+milliseconds, against a margin of several seconds (stale limit minus beat interval); where
+that cannot be trusted, write and compare heartbeats in the database's clock instead
+(`heartbeat_at = now()` in BEAT, `w.heartbeat_at >= now() - make_interval(secs => $n)` in
+REAP), which no host's skew can move.
 
 Pure data and functions: no I/O. Must not import bot.ingest, bot.channels or bot.delivery.
 """
@@ -15,6 +26,7 @@ Pure data and functions: no I/O. Must not import bot.ingest, bot.channels or bot
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from bot.store.outbox_rows import ALERT_COLUMNS, STATE_COLUMNS, enqueue_params
@@ -46,9 +58,38 @@ _ENQUEUE_REVISION = (
     f"AND e.content_hash <> :content_hash AND {_RECEIVED}) ON CONFLICT DO NOTHING"
 )
 
+# --- workers' heartbeats ----------------------------------------------------------------------
+# A worker is alive at :now (its beats, and each of its claims: a claimer is alive by definition,
+# so its own claims are never taken for a dead worker's).
+BEAT = (
+    "INSERT INTO workers (id, started_at, heartbeat_at) VALUES (:worker, :now, :now) "
+    "ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at"
+)
+# Rows of workers silent long past any staleness limit (no row reads as a dead worker anyway),
+# deleted by the beats of the living.
+FORGET_AFTER = timedelta(days=1)
+FORGET = "DELETE FROM workers WHERE heartbeat_at < :before"
+# The claims of workers whose heartbeat is older than :alive_since, or who have no row (killed
+# and pruned, or claimed before heartbeats existed), end now: due again at the time they were
+# created, so they go ahead of what became due while they were held (they waited longest).
+# They stay claimed by the dead worker until claimed again, which counts an attempt, as an
+# expired lease does (the send may have happened, or crashed the worker).
+REAP = (
+    "UPDATE alerts SET next_at = created_at, lease_until = :now "
+    "WHERE state = 'claimed' AND next_at > :now AND NOT EXISTS (SELECT 1 FROM workers AS w "
+    "WHERE w.id = alerts.worker AND w.heartbeat_at >= :alive_since)"
+)
+# A worker stopping cleanly hands back what it still holds (due at once, no attempt counted:
+# nothing crashed) and leaves: a planned restart waits for nothing.
+RELEASE = (
+    "UPDATE alerts SET state = 'pending', next_at = created_at, lease_until = NULL, "
+    "worker = NULL WHERE state = 'claimed' AND worker = :worker"
+)
+RETIRE = "DELETE FROM workers WHERE id = :worker"
+
 # --- claim ------------------------------------------------------------------------------------
-# Oldest due first. Inside one BEGIN IMMEDIATE: select, then claim each row. A claim taken over
-# from a dead worker counts as an attempt (its send may have happened, or crashed the worker).
+# Oldest due first. Inside one BEGIN IMMEDIATE: BEAT, REAP, select, then claim each row. A claim
+# taken over from a dead worker counts as an attempt (its send may have happened, or crashed it).
 # An inactive subscriber's alerts wait (deactivate_subscriber fails them).
 _DUE = (
     f"SELECT {_A_COLS}, a.state, a.reason AS hold, b.channel, b.address {_FROM} "
@@ -62,7 +103,11 @@ CLAIM = (
     "next_at = :until, attempt = CASE WHEN state = 'claimed' THEN attempt + 1 ELSE attempt END "
     "WHERE id = :id"
 )
-# PostgreSQL, one statement; SKIP LOCKED lets concurrent workers claim disjoint batches:
+# PostgreSQL: BEAT and REAP first, as statements of their own in the claim's transaction (a
+# data-modifying CTE's changes are invisible to the rest of its statement); REAP's rows with
+# `AND id IN (SELECT id FROM alerts WHERE ... FOR UPDATE SKIP LOCKED)`, so two claimers never
+# wait on each other's reaping. Then one statement; SKIP LOCKED lets concurrent workers claim
+# disjoint batches:
 #   WITH due AS (SELECT a.id FROM alerts AS a JOIN subscribers AS b ON b.id = a.subscriber_id
 #     WHERE a.state IN ('pending', 'held', 'claimed') AND a.next_at <= $1 AND b.active = 1
 #     ORDER BY a.next_at, a.id LIMIT $2 FOR UPDATE OF a SKIP LOCKED)

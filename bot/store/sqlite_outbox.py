@@ -27,17 +27,20 @@ from bot.store.sqlite_base import SQLiteBase
 class SQLiteOutbox(SQLiteBase):
     # --- the dispatcher's moves -----------------------------------------------------------
     async def claim_alerts(
-        self, worker: str, now: datetime, lease: float, limit: int, *,
+        self, worker: str, now: datetime, lease: float, limit: int, *, stale: float,
         subscriber_id: int | None = None,
     ) -> list[Alert]:
-        if lease <= 0:
-            raise ValueError(f"lease {lease!r}: a claim must last some seconds")
+        if lease <= 0 or stale <= 0:
+            raise ValueError(f"lease {lease!r}, stale {stale!r}: both must be some seconds")
         if limit <= 0:
             return []  # SQLite reads LIMIT -1 as "no limit"
-        params = {"now": to_db_time(now), "limit": limit, "subscriber_id": subscriber_id}
+        params = {"now": to_db_time(now), "limit": limit, "subscriber_id": subscriber_id,
+                  "worker": worker, "alive_since": to_db_time(now - timedelta(seconds=stale))}
         until = to_db_time(now + timedelta(seconds=lease))
         due = sql.DUE if subscriber_id is None else sql.DUE_OF
         async with self._tx(f"claim alerts for {worker}") as db:
+            await db.execute(sql.BEAT, params)
+            await db.execute(sql.REAP, params)
             rows = list(await db.execute_fetchall(due, params))
             claims = [{"id": row["id"], "worker": worker, "until": until} for row in rows]
             await db.executemany(sql.CLAIM, claims)
@@ -47,6 +50,19 @@ class SQLiteOutbox(SQLiteBase):
         rows = [{"id": i, "worker": worker, "until": to_db_time(until)}
                 for i in dict.fromkeys(alert_ids)]
         return await self._mark_many(sql.RENEW, rows, f"renew {len(rows)} claims of {worker}")
+
+    async def beat(self, worker: str, now: datetime) -> None:
+        params = {"worker": worker, "now": to_db_time(now),
+                  "before": to_db_time(now - sql.FORGET_AFTER)}
+        async with self._tx(f"heartbeat of {worker}") as db:
+            await db.execute(sql.BEAT, params)
+            await db.execute(sql.FORGET, params)
+
+    async def retire(self, worker: str) -> int:
+        async with self._tx(f"retire worker {worker}") as db:
+            released = (await db.execute(sql.RELEASE, {"worker": worker})).rowcount
+            await db.execute(sql.RETIRE, {"worker": worker})
+        return released
 
     async def mark_sent(
         self, alert_id: int, worker: str, platform_message_id: str | None, now: datetime, *,

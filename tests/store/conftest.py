@@ -34,6 +34,7 @@ from bot.store.sqlite import SQLiteStore
 from subscriptions.models import Subscriber
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+STALE = 10.0  # seconds a worker may go without a heartbeat before its claims are taken over
 
 BACKENDS: dict[str, Callable[[Path], str]] = {
     "sqlite-file": lambda tmp: f"sqlite:///{tmp / 'alertbot.db'}",

@@ -16,7 +16,7 @@ from bot.errors import StoreError
 from bot.models import Annotations, Story, StoryLink
 from bot.store import Store, migrations
 
-from .conftest import T0, at, make_item, make_state, make_subscriber, new, record_matched
+from .conftest import STALE, T0, at, make_item, make_state, make_subscriber, new, record_matched
 
 W1, W2 = "host-a:1", "host-b:2"
 
@@ -38,7 +38,7 @@ async def test_deactivate_fails_what_was_not_delivered(store: Store) -> None:
     sub, other = await make_subscriber(store, "1"), await make_subscriber(store, "2")
     for key in "abcd":
         await record_matched(store, new(make_item(key)), [sub, other])
-    a, _, b, _, c, _ = await store.claim_alerts(W1, T0, 60.0, 6)  # d stays pending
+    a, _, b, _, c, _ = await store.claim_alerts(W1, T0, 60.0, 6, stale=STALE)  # d stays pending
     assert await store.mark_sent(a.id, W1, "m-1", T0)
     assert await store.mark_held([b.id], at(60), "quiet hours") == 1
 
@@ -53,7 +53,7 @@ async def test_deactivate_fails_what_was_not_delivered(store: Store) -> None:
     # a later match reaches the other only
     await record_matched(store, new(make_item("e")), [sub, other], when=at(5))
     assert [x.item_key for x in await store.alerts_of(sub.id)] == ["a", "b", "c", "d"]
-    later = await store.claim_alerts(W2, at(120), 60.0, 10)
+    later = await store.claim_alerts(W2, at(120), 60.0, 10, stale=STALE)
     assert len(later) == 5 and {x.subscriber_id for x in later} == {other.id}
     with pytest.raises(StoreError, match="no such subscriber"):
         await store.deactivate_subscriber(sub.id + other.id + 100, "gone")
@@ -70,7 +70,7 @@ async def test_a_moved_chat_keeps_its_alerts_at_the_new_address(store: Store) ->
     assert await store.subscriber("telegram", "-100999") == dataclasses.replace(
         sub, address="-100999"
     )
-    [alert] = await store.claim_alerts(W1, T0, 60.0, 10)
+    [alert] = await store.claim_alerts(W1, T0, 60.0, 10, stale=STALE)
     assert (alert.channel, alert.address) == ("telegram", "-100999")
     assert await store.thread("telegram", "-100", "s-a") is None
     with pytest.raises(StoreError, match="subscriber"):

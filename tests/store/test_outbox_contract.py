@@ -18,6 +18,7 @@ from bot.models import Alert, Annotations, Item, Story, StoryLink
 from bot.store import Store
 
 from .conftest import (
+    STALE,
     T0,
     at,
     make_item,
@@ -41,7 +42,7 @@ def head(story_id: str = "s-a") -> Story:
 
 
 async def one_claimed(store: Store, worker: str = W1, now: datetime = T0) -> Alert:
-    claimed = await store.claim_alerts(worker, now, 60.0, 10)
+    claimed = await store.claim_alerts(worker, now, 60.0, 10, stale=STALE)
     assert len(claimed) == 1
     return claimed[0]
 
@@ -97,7 +98,7 @@ async def test_a_revision_goes_only_to_those_who_received_an_earlier_version(
     a1 = make_item("a")
     await record_matched(store, new(a1), [sent, failed, waiting, merged],
                  links=[link(a1, "first")], heads=[head()])
-    claimed = {x.subscriber_id: x for x in await store.claim_alerts(W1, T0, 60.0, 10)}
+    claimed = {x.subscriber_id: x for x in await store.claim_alerts(W1, T0, 60.0, 10, stale=STALE)}
     assert await store.mark_sent(claimed[sent.id].id, W1, "m-1", T0)
     assert await store.mark_failed(claimed[failed.id].id, W1, "Forbidden")
     assert await store.mark_retry(claimed[waiting.id].id, W1, at(5), "timeout")
@@ -121,14 +122,15 @@ async def test_claim_hands_out_due_alerts_once_oldest_first(store: Store) -> Non
     await record_matched(store, new(make_item("b")), [alice], when=at(1))
     await record_matched(store, new(make_item("later")), [alice], when=at(9))
 
-    assert await store.claim_alerts(W1, at(2), 60.0, 0) == []
-    first = await store.claim_alerts(W1, at(2), 60.0, 2)
+    assert await store.claim_alerts(W1, at(2), 60.0, 0, stale=STALE) == []
+    first = await store.claim_alerts(W1, at(2), 60.0, 2, stale=STALE)
     assert [(x.item_key, x.channel, x.address) for x in first] == [
         ("a", "telegram", "1"), ("a", "telegram", "2")
     ]
-    rest = await store.claim_alerts(W2, at(2), 60.0, 10)
+    rest = await store.claim_alerts(W2, at(2), 60.0, 10, stale=STALE)
     assert [(x.item_key, x.address) for x in rest] == [("b", "1")]
-    assert await store.claim_alerts(W2, at(2), 60.0, 10) == []  # claimed ones are invisible
+    # Claimed ones are invisible.
+    assert await store.claim_alerts(W2, at(2), 60.0, 10, stale=STALE) == []
     record = await store.alert_record(rest[0].id)
     assert record is not None and (record.state, record.worker) == ("claimed", W2)
     assert record.lease_until == at(3)
@@ -139,7 +141,9 @@ async def test_an_expired_lease_is_taken_over_and_the_late_worker_refused(store:
     sub = await make_subscriber(store)
     await record_matched(store, new(make_item("a")), [sub])
     alert = await one_claimed(store, W1, T0)
-    assert await store.claim_alerts(W2, at(0.5), 60.0, 10) == []  # W1's lease still runs
+    await store.beat(W1, at(0.5))
+    assert await store.claim_alerts(W2, at(0.5), 60.0, 10, stale=STALE) == []  # W1's still
+    await store.beat(W1, at(1))  # alive, but stuck: its lease ran out (the backstop)
     taken = await one_claimed(store, W2, at(1))
     assert taken == dataclasses.replace(alert, attempt=1)  # the lost try counts
 
@@ -151,7 +155,7 @@ async def test_an_expired_lease_is_taken_over_and_the_late_worker_refused(store:
     record = await store.alert_record(alert.id)
     assert record is not None
     assert (record.state, record.platform_message_id, record.sent_at) == ("sent", "m-2", at(2))
-    assert await store.claim_alerts(W1, at(60), 60.0, 10) == []
+    assert await store.claim_alerts(W1, at(60), 60.0, 10, stale=STALE) == []
 
 
 async def test_a_retry_waits_for_its_time_and_counts_the_attempt(store: Store) -> None:
@@ -164,7 +168,7 @@ async def test_a_retry_waits_for_its_time_and_counts_the_attempt(store: Store) -
     assert (record.state, record.next_at, record.reason, record.worker, record.alert.attempt) == (
         "pending", at(5), "429 retry_after=300", None, 1
     )
-    assert await store.claim_alerts(W2, at(4.9), 60.0, 10) == []
+    assert await store.claim_alerts(W2, at(4.9), 60.0, 10, stale=STALE) == []
     assert await one_claimed(store, W2, at(5)) == dataclasses.replace(alert, attempt=1)
 
 
@@ -177,20 +181,20 @@ async def test_a_failed_alert_is_never_claimed_again(store: Store) -> None:
     assert record is not None and (record.state, record.reason) == (
         "failed", "Bad Request: chat not found"
     )
-    assert await store.claim_alerts(W1, at(600), 60.0, 10) == []
+    assert await store.claim_alerts(W1, at(600), 60.0, 10, stale=STALE) == []
 
 
 async def test_held_alerts_come_back_when_the_hold_ends(store: Store) -> None:
     sub = await make_subscriber(store)
     await record_matched(store, new(make_item("a")), [sub])
     await record_matched(store, new(make_item("b")), [sub])
-    [a] = await store.claim_alerts(W1, T0, 60.0, 1)
+    [a] = await store.claim_alerts(W1, T0, 60.0, 1, stale=STALE)
     b = (await store.alerts_of(sub.id))[1]  # still pending
     assert await store.mark_held([a.id], at(30), "quiet hours", worker=W2) == 0  # not W2's
     assert await store.mark_held([a.id, b.id, a.id], at(30), "quiet hours") == 2
     assert (await store.outbox_counts())["held"] == 2
-    assert await store.claim_alerts(W1, at(29), 60.0, 10) == []
-    back = await store.claim_alerts(W2, at(30), 60.0, 10)
+    assert await store.claim_alerts(W1, at(29), 60.0, 10, stale=STALE) == []
+    back = await store.claim_alerts(W2, at(30), 60.0, 10, stale=STALE)
     assert [x.id for x in back] == [a.id, b.id] and back[0] == replace(
         a, released=True, held_for="quiet hours")
     assert all(x.released for x in back)  # they waited: the dispatcher sends them as one
@@ -204,7 +208,7 @@ async def test_merged_alerts_point_at_the_message_that_carried_them(store: Store
     await record_matched(store, new(a), [sub], links=[link(a, "first")], heads=[head()])
     for item in (b, c):
         await record_matched(store, new(item), [sub], links=[link(item, "development")])
-    carrier, *rest = await store.claim_alerts(W1, T0, 60.0, 10)
+    carrier, *rest = await store.claim_alerts(W1, T0, 60.0, 10, stale=STALE)
     ids = [carrier.id] + [x.id for x in rest]
     assert await store.mark_merged(ids, carrier.id, worker=W2) == 0  # claimed by W1
     assert await store.mark_merged(ids, carrier.id, worker=W1) == 2  # the carrier is skipped
@@ -224,7 +228,7 @@ async def test_a_send_is_recorded_with_what_it_carried_and_its_thread_at_once(
     a, b = make_item("a"), make_item("b")
     await record_matched(store, new(a), [sub], links=[link(a, "first")], heads=[head()])
     await record_matched(store, new(b), [sub], links=[link(b, "development")])
-    carrier, other = await store.claim_alerts(W1, T0, 60.0, 10)
+    carrier, other = await store.claim_alerts(W1, T0, 60.0, 10, stale=STALE)
     thread = ("telegram", "1001", "s-a")
     # Another worker's claim: nothing of it is written, neither the merge nor the thread.
     assert not await store.mark_sent(carrier.id, W2, "m-9", T0, merged=[other.id], thread=thread)
@@ -267,11 +271,11 @@ async def test_release_held_makes_held_alerts_due_now(store: Store) -> None:
     again = await store.subscriber("telegram", sub.address)
     assert again is not None and again.quiet_hours == "22:00-07:00" and again.paused
     await record_matched(store, new(make_item("a")), [sub])
-    [a] = await store.claim_alerts(W1, T0, 60.0, 1)
+    [a] = await store.claim_alerts(W1, T0, 60.0, 1, stale=STALE)
     assert await store.mark_held([a.id], at(3600), "paused") == 1
-    assert await store.claim_alerts(W1, at(10), 60.0, 10) == []
+    assert await store.claim_alerts(W1, at(10), 60.0, 10, stale=STALE) == []
     assert await store.release_held(sub.id, at(10)) == 1
-    [back] = await store.claim_alerts(W2, at(10), 60.0, 10)
+    [back] = await store.claim_alerts(W2, at(10), 60.0, 10, stale=STALE)
     assert back.id == a.id
 
 
@@ -281,8 +285,10 @@ async def test_a_renewed_claim_is_not_due_until_its_new_lease_ends(store: Store)
     alert = await one_claimed(store)  # lease to T0 + 60 s
     assert await store.renew_claims([alert.id], W2, at(5)) == 0  # not W2's to renew
     assert await store.renew_claims([alert.id, alert.id], W1, at(5)) == 1
-    assert await store.claim_alerts(W2, at(4), 60.0, 10) == []  # renewed: not abandoned
-    [taken] = await store.claim_alerts(W2, at(5), 60.0, 10)  # the renewed lease ran out
+    await store.beat(W1, at(4))
+    assert await store.claim_alerts(W2, at(4), 60.0, 10, stale=STALE) == []  # renewed
+    await store.beat(W1, at(5))
+    [taken] = await store.claim_alerts(W2, at(5), 60.0, 10, stale=STALE)  # the new lease ran out
     assert taken.attempt == 1
     assert await store.mark_sent(taken.id, W2, "m-1", at(5))
     assert await store.renew_claims([alert.id], W1, at(10)) == 0  # sent is final
