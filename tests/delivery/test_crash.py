@@ -3,6 +3,10 @@ process (tests/delivery/crash_worker.py) that is SIGKILLed at random points and 
 the outbox is empty. Then every subscriber has exactly its alerts, all sent; the fake Bot API
 received every one of them; and the only repeats are sends that were in flight at a kill.
 
+Nor do subscribers wait for a dead worker's lease: with production's 120 s lease, a worker
+killed with claims in hand and restarted at once delivers them within seconds (its
+predecessor's heartbeat went stale); the time from the restart is measured and printed.
+
 The fake's flood limits are scaled up (more messages per second) so 1,000 messages take
 seconds, and the worker's Pacer gets the same limits: it must still provoke no 429 storm.
 """
@@ -13,6 +17,7 @@ import asyncio
 import os
 import random
 import re
+import sqlite3
 import sys
 import time
 from collections import Counter
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.delivery.dispatcher import DispatchPolicy
 from bot.models import Annotations, ItemMatch, Story, StoryLink
 from bot.store import open_store
 from tests.fakebot import FakeBotAPI, Limits
@@ -63,9 +69,10 @@ async def fill_outbox(db: Path) -> dict[int, set[str]]:
     return {int(s.address): set(keys) for s in subs}
 
 
-async def launch(fake: FakeBotAPI, db: Path, name: str, log: Path) -> asyncio.subprocess.Process:
+async def launch(fake: FakeBotAPI, db: Path, name: str, log: Path,
+                 lease: float = LEASE) -> asyncio.subprocess.Process:
     args = ["--db", str(db), "--base-url", fake.base_url, "--token", fake.token,
-            "--worker", name, "--lease", str(LEASE), "--batch", str(BATCH),
+            "--worker", name, "--lease", str(lease), "--batch", str(BATCH),
             "--global-per-s", str(LIMITS.global_per_s), "--chat-per-s", str(LIMITS.chat_per_s),
             "--group-per-min", str(LIMITS.group_per_min)]
     env = {**os.environ, "PTB_TIMEDELTA": "true", "PYTHONPATH": str(ROOT)}
@@ -146,3 +153,68 @@ async def test_a_fan_out_killed_at_random_points_loses_nothing(
     print(f"\ncrash test: {launches} launches, {kills} kills, {len(fake.all_sent)} messages, "
           f"{duplicates} duplicates, {fake.rejected_429} x 429, {elapsed:.1f} s; "
           f"messages received by each kill: {progress}")
+
+
+async def ready(proc: asyncio.subprocess.Process) -> bool:
+    assert proc.stdout is not None
+    return await asyncio.wait_for(proc.stdout.readline(), 30) == b"ready\n"
+
+
+def claimed_by(db: Path, worker: str) -> set[tuple[int, str]]:
+    """(chat, item key) of the alerts `worker` has claimed, read from the database file."""
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute(
+            "SELECT b.address, a.item_key FROM alerts AS a JOIN subscribers AS b "
+            "ON b.id = a.subscriber_id WHERE a.state = 'claimed' AND a.worker = ?", (worker,))
+        return {(int(address), key) for address, key in rows}
+    finally:
+        con.close()
+
+
+async def test_a_worker_killed_and_restarted_at_once_delivers_its_claims_in_seconds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    db, log = tmp_path / "alertbot.db", tmp_path / "workers.log"
+    expected = await fill_outbox(db)
+    fake = FakeBotAPI(limits=LIMITS)
+    await fake.start()
+    long_lease, procs = 120.0, []  # production's lease: a takeover before it is the heartbeat's
+    try:
+        procs.append(await launch(fake, db, "takeover-1", log, long_lease))
+        assert await ready(procs[0]), log.read_text()
+        async with asyncio.timeout(30):  # mid-flow: sending, with two batches in hand
+            while len(fake.all_sent) < 2 * BATCH:
+                await asyncio.sleep(0.005)
+        procs[0].kill()
+        await procs[0].wait()
+        held, seen = claimed_by(db, "takeover-1"), len(fake.all_sent)
+        restarted = time.monotonic()
+        procs.append(await launch(fake, db, "takeover-2", log, long_lease))
+        assert await ready(procs[1]), log.read_text()
+        async with asyncio.timeout(long_lease):
+            while not any((m.chat_id, key) in held for m in fake.all_sent[seen:]
+                          for key in HREF.findall(m.text)):
+                await asyncio.sleep(0.01)
+        took = time.monotonic() - restarted
+        await asyncio.wait_for(procs[1].wait(), 60)
+        assert procs[1].stdout is not None
+        out = await procs[1].stdout.read()
+        assert procs[1].returncode == 0 and out.startswith(b"done"), log.read_text()
+    finally:
+        for proc in procs:
+            if proc.returncode is None:  # the test failed: leave no orphan
+                proc.kill()
+                await proc.wait()
+        await fake.stop()
+
+    assert held, "the kill must leave claims in hand"
+    assert took < long_lease / 4  # taken over, not waited out
+    received = Counter((m.chat_id, key) for m in fake.all_sent for key in HREF.findall(m.text))
+    assert set(received) == {(chat, key) for chat, keys in expected.items() for key in keys}
+    duplicates = sum(received.values()) - len(received)
+    assert duplicates <= 2 * BATCH  # at most the sends in flight at the kill
+    policy = DispatchPolicy()
+    print(f"\ntakeover: killed with {len(held)} claims in hand; the first of them delivered "
+          f"{took:.1f} s after the restart (lease {long_lease:g} s, heartbeat every "
+          f"{policy.beat:g} s, dead after {policy.stale:g} s); {duplicates} duplicates")
