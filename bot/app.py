@@ -14,6 +14,7 @@ import gc
 import logging
 import os
 import random
+import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
@@ -269,9 +270,16 @@ def telegram_parts(app: App) -> tuple[Application, Dispatcher]:
                                         pacer=pacer)
     views = ViewBuilder(app.store, app.summarize, source_names(app.sources))
     dispatcher = Dispatcher(app.store, {"telegram": TelegramChannel(tg.bot)}, views,
-                            worker=f"{socket.gethostname()}:{os.getpid()}", clock=app.clock,
+                            worker=worker_name(), clock=app.clock,
                             monotonic=time.monotonic, pacers={"telegram": pacer})
     return tg, dispatcher
+
+
+def worker_name() -> str:
+    """host:pid, and a random tag: a process restarted in a container often gets the pid it
+    had (1). A worker taken for its killed predecessor would see the claims left behind as its
+    own, and wait their lease out instead of taking them over at once."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 async def _prune_forever(app: App, stop: asyncio.Event) -> None:

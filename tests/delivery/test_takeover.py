@@ -1,6 +1,7 @@
 """Workers' liveness, seen from the dispatcher: a dead worker's claims are delivered by a live
 one within seconds, not at the end of their lease; a live worker whose send is slow keeps its
-claims because it beats; a worker that stops hands back what it still holds.
+claims because it beats; a worker that stops hands back what it still holds; and the worker
+`alertbot run` starts is never taken for its predecessor, even with the same host and pid.
 
 Time: the wall clock (what heartbeats and leases are written in) is manual; the heartbeats
 themselves come every `beat` seconds of real time, written at the manual clock's time.
@@ -11,12 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import socket
 from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
 
 from telegram import Bot
 
+from bot import app as application
 from bot.delivery.dispatcher import DispatchPolicy
 from bot.models import DeliveryResult, Message
+from bot.settings import PollingSettings, Settings, StorageSettings, TelegramSettings
 from bot.store import Store
 from tests.delivery.kit import Clock, dispatcher, enqueue, keys_in, only_alert, state_of
 from tests.fakebot import FakeBotAPI
@@ -105,3 +112,29 @@ async def test_a_worker_cancelled_mid_send_hands_its_claims_to_the_next_at_once(
     second = dispatcher(store, bot, clock, answering, policy=POLICY, worker="second:2")
     assert await second.drain_once() == 1
     assert answering.calls == 1 and await state_of(store, alert) == ("sent", None)
+
+
+async def test_a_worker_restarted_with_its_predecessors_pid_takes_its_claims_over(
+        fake_bot: FakeBotAPI, tmp_path: Path) -> None:
+    """In a container a restarted process often gets the pid it had: the new worker must not
+    take the claims left behind for its own (and wait out their lease)."""
+    cfg = Settings(
+        storage=StorageSettings(url=f"sqlite:///{tmp_path}/a.db"),
+        polling=PollingSettings(builtin_sources=False),
+        telegram=TelegramSettings(token=fake_bot.token, base_url=fake_bot.base_url),
+    )
+    app = await application.build(cfg, sources=())
+    reader = await make_subscriber(app.store, "1801")
+    killed = app.clock() - timedelta(seconds=STALE + 1)  # it claimed, then was killed
+    await enqueue(app.store, make_item("left-behind"), [reader], when=killed)
+    same_name = f"{socket.gethostname()}:{os.getpid()}"
+    assert await app.store.claim_alerts(same_name, killed, LEASE, 10, stale=STALE)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(application.run(app, stop))
+    try:
+        [alert] = await fake_bot.wait_for_messages(1801, 1, timeout=10)  # not in 2 minutes
+        assert keys_in([alert]) == ["left-behind"]
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, timeout=20)
+        await app.close()
