@@ -16,9 +16,10 @@ Clocks: heartbeats and leases are written in the clock of the worker that writes
 compared with the claiming worker's. On SQLite every worker runs on the database's host, so
 that is the database's clock. PostgreSQL with workers on several hosts: NTP keeps them within
 milliseconds, against a margin of several seconds (stale limit minus beat interval); where
-that cannot be trusted, write and compare heartbeats in the database's clock instead
-(`heartbeat_at = now()` in BEAT, `w.heartbeat_at >= now() - make_interval(secs => $n)` in
-REAP), which no host's skew can move.
+that cannot be trusted, write and compare heartbeats in the database's clock instead, which
+no host's skew can move: in BEAT `to_char(now() AT TIME ZONE 'UTC',
+'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` (the stored text form, rows.to_db_time), in REAP the same of
+`now() - make_interval(secs => $stale)` (the contract tests' manual clocks then do not apply).
 
 Pure data and functions: no I/O. Must not import bot.ingest, bot.channels or bot.delivery.
 """
