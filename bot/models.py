@@ -56,6 +56,7 @@ class Outcome(enum.StrEnum):
     NOT_MODIFIED = "not_modified"
     RATE_LIMITED = "rate_limited"
     CLIENT_ERROR = "client_error"
+    GONE = "gone"  # HTTP 410: the source is disabled until its URL changes or a forced poll works
     SERVER_ERROR = "server_error"
     TIMEOUT = "timeout"
     TOO_LARGE = "too_large"
