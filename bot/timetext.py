@@ -36,10 +36,11 @@ def duration(seconds: float) -> str:
     raise AssertionError("unreachable: every positive duration has a unit")
 
 
-def moment(when: datetime, now: datetime) -> str:
-    """A wall-clock time in UTC: "14:05 UTC" on `now`'s day, else "2026-02-13 14:05 UTC"."""
-    when, now = when.astimezone(UTC), now.astimezone(UTC)
-    if when.date() == now.date():
+def moment(when: datetime, now: datetime | None = None) -> str:
+    """A wall-clock time in UTC: "14:05 UTC" on `now`'s day, else (or without `now`) with the
+    date, "2026-02-13 14:05 UTC"."""
+    when = when.astimezone(UTC)
+    if now is not None and when.date() == now.astimezone(UTC).date():
         return when.strftime("%H:%M UTC")
     return when.strftime("%Y-%m-%d %H:%M UTC")
 

@@ -30,3 +30,4 @@ def test_moments_are_utc_with_the_date_when_not_today() -> None:
     assert moment(now + timedelta(hours=12), now) == "2026-02-13 01:53 UTC"
     pacific = timezone(timedelta(hours=-8))
     assert moment(datetime(2026, 2, 12, 6, 5, tzinfo=pacific), now) == "14:05 UTC"
+    assert moment(now) == "2026-02-12 13:53 UTC"

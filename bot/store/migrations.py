@@ -254,6 +254,16 @@ _V6 = (
     "ALTER TABLE alerts ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0",
 )
 
+# The seventh: why a source waits, and sources disabled by a 410 Gone.
+# wait_reason: in words, e.g. "the server asked to wait: Retry-After"; NULL = the usual interval.
+# disabled_url: the address that answered 410 Gone; the source is not polled while its
+# configured url is that one (a new url, or a forced poll that succeeds, enables it again).
+_V7 = (
+    "ALTER TABLE source_state ADD COLUMN wait_reason TEXT",
+    "ALTER TABLE source_state ADD COLUMN disabled_url TEXT",
+    "ALTER TABLE source_state ADD COLUMN disabled_since TEXT",
+)
+
 
 def _dialect(statements: tuple[str, ...], **spellings: str) -> tuple[str, ...]:
     """Fill the {placeholders} a migration leaves to each dialect."""
@@ -302,6 +312,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="digests; alerts remember their subscriptions and the parts already sent",
         sqlite=_V6,
         postgresql=_V6,
+    ),
+    Migration(
+        version=7,
+        description="sources remember why they wait, and a 410 Gone that disabled them",
+        sqlite=_V7,
+        postgresql=_V7,
     ),
 )
 
