@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bot import app as application
 from bot.ingest.catalog import BUILTIN_SOURCES
-from bot.models import ChangeKind, RefreshReport, Source
+from bot.models import ChangeKind, PollResult, Source
 from bot.settings import PollingSettings, Settings, StorageSettings
 from bot.stories.timeline import story_line
 
@@ -107,7 +107,10 @@ def demo_sources(base: str) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def _summary_line(r: RefreshReport) -> str:
+def _summary_line(polled: PollResult) -> str:
+    r = polled.report
+    if r is None:
+        return f"  {polled.source_id:<13} crashed: {polled.error}"
     n = {k: len(r.of_kind(k)) for k in ChangeKind}
     how = "parsed" if r.parsed else "no parse"
     return (f"  {r.source_id:<13} {r.outcome.value:<13} HTTP {r.status or '-'}  {how:<8}  "
@@ -140,8 +143,8 @@ async def run_demo(out: TextIO) -> int:
             for step, (stage, title) in enumerate(STAGES, 1):
                 server.stage = stage
                 print(f"\n═══ Step {step} · {title}", file=out)
-                reports = await app.scheduler.poll_once()
-                print("\n".join(_summary_line(r) for r in reports), file=out)
+                polled = await app.scheduler.poll_once(force=True)  # every step, every source
+                print("\n".join(_summary_line(p) for p in polled), file=out)
             total = await app.store.count_items()
             print(f"\n{total} items stored; {server.requests} requests, "
                   f"{server.bytes_sent:,} bytes served in all.", file=out)
