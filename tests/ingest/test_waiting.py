@@ -76,11 +76,10 @@ async def test_a_new_url_in_the_config_is_polled_at_once(rig: Rig) -> None:
 
 async def test_404_is_a_client_error_with_backoff_not_a_disabled_source(rig: Rig) -> None:
     src = rig.source("/missing")
-    for failures in (1, 2):
+    for why in ("backing off after 1 failure in a row", "backing off after 2 failures in a row"):
         report = await rig.refresh(src)
         assert report.outcome is Outcome.CLIENT_ERROR and not waiting.disabled(report.state, src)
-        assert report.state.wait_reason == f"backing off after {failures} failure" + \
-            ("s" * (failures > 1)) + " in a row"
+        assert report.state.wait_reason == why
     assert rig.server.hits["/missing"] == 2
 
 
