@@ -8,14 +8,15 @@ Prints, each beside a baseline measured in the same run (the machine is noisy, r
 2. a changed 50-item feed (ICE-like items): ms for parse → normalise → dedup (pure, and with
    the SQLite lookup + write), beside feedparser alone on the same bytes;
 3. idle polls over real sockets against a server that answers 304 and one that sends no
-   validators (unchanged body): requests, bytes and parses per poll, ms per poll, beside a
-   poll of a changed feed.
+   validators (unchanged body), plain and gzip'd: requests, bytes and parses per poll, ms per
+   poll, beside a poll of a changed feed.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
 import statistics
 import sys
 import tempfile
@@ -134,6 +135,8 @@ async def bench_idle(rounds: int) -> None:
     server.serve_bytes("/etag", body, "application/rss+xml", etag='"v1"',
                        last_modified="Wed, 11 Feb 2026 22:38:19 GMT")
     server.serve_bytes("/plain", body, "application/rss+xml")
+    server.serve_bytes("/gzip", gzip.compress(body), "application/rss+xml",
+                       headers={"Content-Encoding": "gzip"})
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{tmp}/b.db")
         await store.migrate()
@@ -142,7 +145,8 @@ async def bench_idle(rounds: int) -> None:
                               clock=lambda: NOW, rand=lambda: 0.5)
         print(f"idle polls ({rounds} each, after a first full fetch):")
         for path, label in (("/etag", "server with ETag → 304"),
-                            ("/plain", "no validators → body hash")):
+                            ("/plain", "no validators → body hash"),
+                            ("/gzip", "… the same, gzip'd")):
             src = Source(id=path.strip("/"), kind="feed", url=server.url(path), agency="ice",
                          jurisdiction="federal")
             await refresher.refresh(src)

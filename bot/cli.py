@@ -3,7 +3,9 @@
 Parses arguments, loads settings (file + environment, then --db), sets up logging, and hands
 over to the composition root (bot.app), imported only once a command runs: --help and
 --version need none of the libraries under it. Errors an operator can fix print one clear
-message and exit 2; nothing prints a stack trace at them.
+message and exit 2; nothing prints a stack trace at them. `poll --once` prints one line per
+source and exits 1 when any source it polled failed or crashed, 0 otherwise (sources skipped
+because they wait count as neither).
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import AlertbotError
-from bot.ingest import schedule
+from bot.ingest import schedule, waiting
 from bot.ingest.tagging import document, place_tags
 from bot.logs import setup_logging
+from bot.models import ChangeKind, Outcome, PollResult
 from bot.settings import Settings, StorageSettings, load_settings, redacted
 from bot.store import sqlite_path
 from bot.stories.timeline import story_line
@@ -73,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="poll each source once and exit (the only mode for now)")
     poll.add_argument("--source", action="append", metavar="ID",
                       help="only this source (repeatable)")
+    poll.add_argument("--force", action="store_true",
+                      help="poll even the sources that wait (not due yet, a server's "
+                      "Retry-After, a failure backoff, or disabled by a 410 Gone)")
     sub.add_parser("sources", help="table of sources: last success, next check, health")
     match = sub.add_parser("match", help="preview which stored items a query would have "
                            "matched, with reasons")
@@ -185,18 +191,33 @@ async def _cmd_run(app: application.App, _: argparse.Namespace) -> int:
 
 async def _cmd_poll(app: application.App, args: argparse.Namespace) -> int:
     try:
-        reports = await app.scheduler.poll_once(args.source)
+        results = await app.scheduler.poll_once(args.source, force=args.force)
     except KeyError as exc:
         print(f"alertbot: {exc.args[0]}", file=sys.stderr)
         return 2
-    for r in reports:
-        new, rev = len(r.of_kind(application.ChangeKind.NEW)), len(
-            r.of_kind(application.ChangeKind.REVISED))
-        base = len(r.of_kind(application.ChangeKind.BASELINE))
-        extra = f", {base} recorded silently (first poll)" if base else ""
-        print(f"{r.source_id}: {r.outcome.value} — {new} new, {rev} revised{extra}"
-              + (f" ({r.detail})" if r.outcome.is_failure else ""))
-    return 1 if reports and all(r.outcome.is_failure for r in reports) else 0
+    for result in results:
+        print(_poll_line(result))
+    if any(r.skipped for r in results):
+        print("alertbot: skipped sources wait as their state says; --force polls them now",
+              file=sys.stderr)
+    return 1 if any(r.failed for r in results) else 0
+
+
+def _poll_line(result: PollResult) -> str:
+    if result.error:
+        return f"{result.source_id}: crashed — {result.error}"
+    if result.report is None:
+        return f"{result.source_id}: skipped — {result.skipped}"
+    r = result.report
+    new, rev = len(r.of_kind(ChangeKind.NEW)), len(r.of_kind(ChangeKind.REVISED))
+    base = len(r.of_kind(ChangeKind.BASELINE))
+    extra = f", {base} recorded silently (first poll)" if base else ""
+    line = f"{r.source_id}: {r.outcome.value} — {new} new, {rev} revised{extra}"
+    if r.outcome.is_failure:
+        line += f" ({r.detail})"
+    if r.outcome is Outcome.GONE:
+        line += f"; disabled: {waiting.retry_hint(r.source_id)}"
+    return line
 
 
 async def _cmd_sources(app: application.App, _: argparse.Namespace) -> int:
@@ -209,8 +230,11 @@ async def _cmd_sources(app: application.App, _: argparse.Namespace) -> int:
                   if schedule.is_healthy(failures, app.policy) else f"UNHEALTHY ({failures}x)")
         if st is not None and failures and schedule.is_healthy(failures, app.policy):
             health = f"failing ({failures}x)"
+        off = waiting.disabled(st, s)
+        if st is not None and off:
+            health = waiting.disabled_text(st)
         rows.append((s.id, s.kind, s.agency, _when(st.last_success if st else None),
-                     _when(st.next_check if st else None), health,
+                     _when(None if off or st is None else st.next_check), health,
                      (st.last_error or "") if st else ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:

@@ -56,6 +56,7 @@ class Outcome(enum.StrEnum):
     NOT_MODIFIED = "not_modified"
     RATE_LIMITED = "rate_limited"
     CLIENT_ERROR = "client_error"
+    GONE = "gone"  # HTTP 410: the source is disabled until its URL changes or a forced poll works
     SERVER_ERROR = "server_error"
     TIMEOUT = "timeout"
     TOO_LARGE = "too_large"
@@ -188,6 +189,9 @@ class SourceState:
     last_outcome: str | None = None
     last_error: str | None = None
     baseline_done: bool = False
+    wait_reason: str | None = None  # why next_check is that late, in words; None: the interval
+    disabled_url: str | None = None  # answered 410 Gone: not polled while the source's url is this
+    disabled_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,22 @@ class RefreshReport:
 
     def of_kind(self, kind: ChangeKind) -> list[Change]:
         return [c for c in self.changes if c.kind is kind]
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """What one pass over the sources did with one of them: refreshed it (`report`), left it
+    alone (`skipped`: why and until when, in words), or its refresh crashed (`error`, in words:
+    "database is locked")."""
+
+    source_id: str
+    report: RefreshReport | None = None
+    skipped: str = ""
+    error: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.error) or (self.report is not None and self.report.outcome.is_failure)
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ async def test_poll_once_records_silently_then_prints_new_releases(
     local_server.respond("/down", 503)
     cfg = str(config(tmp_path, local_server))
     code, out, _ = await alertbot("--config", cfg, "poll", "--once", cwd=tmp_path)
-    assert code == 0
+    assert code == 1  # one source failed
     assert "ice-test: ok — 0 new, 0 revised, 2 recorded silently (first poll)" in out
     assert "down: server_error" in out
     local_server.serve_bytes("/ice", rss(C, A, B), RSS)

@@ -32,7 +32,7 @@ from aiohttp import web
 from bot import app as application
 from bot.errors import ConfigError
 from bot.ingest.catalog import BUILTIN_SOURCES
-from bot.models import ChangeKind, RefreshReport, Source, Story
+from bot.models import ChangeKind, PollResult, Source, Story
 from bot.settings import PollingSettings, Settings, StorageSettings
 from bot.stories.timeline import story_line
 
@@ -119,7 +119,10 @@ def demo_sources(base: str) -> tuple[Source, ...]:
     return tuple(out)
 
 
-def _summary_line(r: RefreshReport) -> str:
+def _summary_line(polled: PollResult) -> str:
+    r = polled.report
+    if r is None:
+        return f"  {polled.source_id:<13} crashed: {polled.error}"
     n = {k: len(r.of_kind(k)) for k in ChangeKind}
     how = "parsed" if r.parsed else "no parse"
     return (f"  {r.source_id:<13} {r.outcome.value:<13} HTTP {r.status or '-'}  {how:<8}  "
@@ -201,8 +204,8 @@ async def _narrate(app: application.App, server: CaptureServer, out: TextIO) -> 
     for step, (stage, title) in enumerate(STAGES, 1):
         server.stage = stage
         print(f"\n═══ Step {step} · {title}", file=out)
-        reports = await app.scheduler.poll_once()
-        print("\n".join(_summary_line(r) for r in reports), file=out)
+        polled = await app.scheduler.poll_once(force=True)  # every step, every source
+        print("\n".join(_summary_line(p) for p in polled), file=out)
     total = await app.store.count_items()
     print(f"\n{total} items stored; {server.requests} requests, "
           f"{server.bytes_sent:,} bytes served in all.", file=out)

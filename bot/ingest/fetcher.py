@@ -1,17 +1,20 @@
 """Fetch one URL over HTTP and classify what happened. Never raises (except CancelledError).
 
 One `Fetcher` owns one `httpx.AsyncClient`. `fetch()` sends a conditional GET (If-None-Match /
-If-Modified-Since), follows redirects by hand, streams the body up to a cap under one overall
-deadline, and returns a `FetchResult` whose `outcome` says how it ended:
+If-Modified-Since), follows redirects by hand, streams the body under one overall deadline up
+to a cap on its decoded size (gzip and deflate inflated as they arrive: `bodies`), and returns
+a `FetchResult` whose `outcome` says how it ended:
 
     2xx                               OK (body, validators, charset, max_age, body_hash)
     304                               NOT_MODIFIED (validators kept)
     429, 503 with a usable Retry-After RATE_LIMITED (retry_after seconds)
     other 5xx                         SERVER_ERROR
-    4xx, other 3xx                    CLIENT_ERROR
+    410                               GONE (the address is no more: the source gets disabled)
+    other 4xx, other 3xx              CLIENT_ERROR
     deadline / httpx timeouts         TIMEOUT
-    body over the cap                 TOO_LARGE
+    body over the cap (decoded size)  TOO_LARGE
     more than max_redirects hops      TOO_MANY_REDIRECTS
+    a corrupt or unasked-for encoding NETWORK_ERROR   ("body could not be decoded: ...")
     anything else that went wrong     NETWORK_ERROR   (see `classify_error`, the one mapping)
 
 Deciding when to poll again is `bot.ingest.schedule`'s job; parsing is the parsers'. This module
@@ -32,17 +35,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from bot.ingest.bodies import ACCEPT_ENCODING, BodyTooLarge, CappedBody, Undecodable
 from bot.models import FetchResult, Outcome
+from bot.timetext import duration
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json;q=0.9, "
                "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1")
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 _DELTA_SECONDS = re.compile(r"\d+(\.\d+)?")
-
-
-class BodyTooLarge(Exception):
-    """The body is over the cap; raised inside the fetch and classified as TOO_LARGE."""
 
 
 @dataclass
@@ -70,8 +71,10 @@ class Fetcher:
         self._per_host = per_host_concurrency
         self._slots: dict[str, asyncio.Semaphore] = {}
         # Redirects are followed by hand (see _exchange), so the client never follows them.
+        # Only the encodings `bodies` inflates under the cap are asked for.
         self._client = httpx.AsyncClient(
-            transport=transport, headers={"User-Agent": user_agent},
+            transport=transport,
+            headers={"User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             timeout=httpx.Timeout(timeout), follow_redirects=False,
         )
 
@@ -179,15 +182,17 @@ class Fetcher:
         if declared.isdigit() and int(declared) > self._max_body:
             raise BodyTooLarge(f"body larger than {self._max_body:,} bytes "
                                f"(Content-Length says {int(declared):,})")
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
+        if response.is_stream_consumed:  # built in memory (httpx.MockTransport): read, decoded
+            whole = CappedBody(None, self._max_body)
+            whole.feed(response.content)
+            return whole.finish()
+        # The raw bytes, inflated here: httpx would inflate a whole network chunk at once.
+        body = CappedBody(response.headers.get("content-encoding"), self._max_body)
+        async for chunk in response.aiter_raw():
             attempt.bytes_read = response.num_bytes_downloaded
-            # Check before appending: the buffer never grows past the cap.
-            if len(body) + len(chunk) > self._max_body:
-                raise BodyTooLarge(f"body larger than {self._max_body:,} bytes")
-            body += chunk
+            body.feed(chunk)
         attempt.bytes_read = response.num_bytes_downloaded
-        return bytes(body)
+        return body.finish()
 
 
 def classify_error(
@@ -197,7 +202,7 @@ def classify_error(
 
     The single place where exception families become outcomes, most specific family first.
     """
-    why, within = str(exc) or type(exc).__name__, f"{timeout:g} s"
+    why, within = str(exc) or type(exc).__name__, duration(timeout)
     match exc:
         case BodyTooLarge():
             return Outcome.TOO_LARGE, why
@@ -215,7 +220,7 @@ def classify_error(
             return Outcome.NETWORK_ERROR, f"not a usable http(s) address: {why}"
         case httpx.NetworkError() | httpx.ProtocolError() | httpx.ProxyError():
             return Outcome.NETWORK_ERROR, f"connection failed: {why}"
-        case httpx.DecodingError():
+        case Undecodable() | httpx.DecodingError():
             return Outcome.NETWORK_ERROR, f"body could not be decoded: {why}"
         case httpx.HTTPError() | httpx.StreamError():
             return Outcome.NETWORK_ERROR, f"HTTP error: {why}"
@@ -232,8 +237,10 @@ def _classify_status(
                                       date=response.headers.get("date"), now=now)
     # A 503 without a usable Retry-After is an outage, not a request to slow down.
     if status == 429 or (status == 503 and retry_after is not None):
-        wait = "" if retry_after is None else f", retry after {retry_after:g} s"
+        wait = "" if retry_after is None else f", retry after {duration(retry_after)}"
         return Outcome.RATE_LIMITED, text + wait, retry_after
+    if status == 410:
+        return Outcome.GONE, text, None
     if status >= 500:
         return Outcome.SERVER_ERROR, text, None
     if 300 <= status < 400:

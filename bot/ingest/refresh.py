@@ -8,7 +8,9 @@ Rules that protect users:
 - an unchanged feed costs no parse: a 304, or a 200 whose body hash equals the last one;
 - a failed, empty or unparseable fetch never touches items (seen-state is never wiped) and
   keeps the previous validators, so the next poll fetches the whole document again;
-- the linked release page is fetched only for NEW and REVISED items of `full_text` sources.
+- the linked release page is fetched only for NEW and REVISED items of `full_text` sources;
+- a source whose address answered 410 Gone is not fetched again (`bot.ingest.waiting`) unless
+  forced, and the 410 is logged once, when it disabled the source.
 
 Must not import bot.channels or bot.delivery.
 """
@@ -20,9 +22,9 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.ingest import schedule
+from bot.ingest import schedule, waiting
 from bot.ingest.article import extract_text
 from bot.ingest.dedup import decide
 from bot.ingest.feeds import parse_feed
@@ -43,6 +45,7 @@ from bot.models import (
 )
 from bot.store import Store
 from bot.stories.tracker import StoryTracker
+from bot.timetext import duration
 
 log = logging.getLogger("alertbot.refresh")
 Annotate = Callable[[Source, Sequence[Change]], Annotations]
@@ -59,9 +62,12 @@ class Refresher:
     annotate: Annotate | None = None  # tags and matches for NEW/REVISED items
     stories: StoryTracker | None = None  # developing stories the NEW items join
 
-    async def refresh(self, source: Source) -> RefreshReport:
+    async def refresh(self, source: Source, *, force: bool = False) -> RefreshReport:
+        """`force`: fetch even a source disabled by a 410 Gone (a success enables it again)."""
         now = self.clock()
         prev = await self.store.source_state(source.id) or SourceState(source.id)
+        if not force and waiting.disabled(prev, source):
+            return self._still_disabled(source, prev, now)
         result = await self.fetcher.fetch(
             source.url, etag=prev.etag, last_modified=prev.last_modified,
             **({"accept": HTML_ACCEPT} if source.kind == "html" else {}),
@@ -158,12 +164,20 @@ class Refresher:
         new = {c.item.key for c in changes if c.kind is ChangeKind.NEW}
         report = RefreshReport(
             source_id=source.id, outcome=result.outcome, status=result.status,
-            changes=changes, state=state, detail=result.detail or warning,
+            changes=changes, state=state,
+            detail=(result.detail or warning) + _ceiling_note(result, state.next_check, now),
             elapsed=result.elapsed, bytes_read=result.bytes_read, parsed=parsed,
             links=tuple(lk for lk in annotations.links if lk.item_key in new),
         )
         _log_report(report)
+        _log_disabling(source, prev, state)
         return report
+
+    def _still_disabled(self, source: Source, prev: SourceState, now: datetime) -> RefreshReport:
+        """Not fetched, not logged (the 410 was, once); a loop looks again at the ceiling."""
+        later = replace(prev, next_check=now + timedelta(seconds=self.policy.ceiling))
+        return RefreshReport(source_id=source.id, outcome=Outcome.GONE, status=None, changes=(),
+                             state=later, detail=waiting.disabled_text(prev))
 
     def _next_state(
         self, source: Source, prev: SourceState, result: FetchResult, now: datetime,
@@ -175,11 +189,14 @@ class Refresher:
             self.policy, now=now, outcome=outcome, failures=failures, interval=source.interval,
             max_age=result.max_age, ttl=ttl, retry_after=result.retry_after, rand=self.rand(),
         )
+        off_url, off_since = waiting.disabled_after(prev, source.url, outcome, now)
         common = dict(next_check=next_check, consecutive_failures=failures, last_attempt=now,
-                      last_outcome=outcome.value)
+                      last_outcome=outcome.value, disabled_url=off_url, disabled_since=off_since,
+                      wait_reason=waiting.wait_reason(outcome, failures, result.retry_after))
         if outcome.is_failure:
             # Keep the old validators: the next poll must fetch the whole document again.
-            return replace(prev, **common, last_error=result.detail or outcome.value)
+            why = (result.detail or outcome.value) + _ceiling_note(result, next_check, now)
+            return replace(prev, **common, last_error=why)
         if outcome is Outcome.NOT_MODIFIED:
             return replace(prev, **common, last_success=now, last_error=None,
                            etag=result.etag or prev.etag,
@@ -194,6 +211,24 @@ def _without_headline(text: str | None, title: str) -> str | None:
     if text and text.startswith(title):
         return text[len(title):].lstrip()
     return text
+
+
+def _ceiling_note(result: FetchResult, next_check: datetime, now: datetime) -> str:
+    """Say so when the schedule waits less than the server asked (its ceiling)."""
+    wait = (next_check - now).total_seconds()
+    if result.retry_after is None or wait >= result.retry_after - 1:
+        return ""
+    return f"; waiting {duration(wait)}, the ceiling"
+
+
+def _log_disabling(source: Source, prev: SourceState, state: SourceState) -> None:
+    """One line when a 410 Gone disables the source, one when it is polled again with success."""
+    if state.disabled_url == source.url and not waiting.disabled(prev, source):
+        event(log, "source_disabled", logging.WARNING, source=source.id, url=source.url,
+              detail=f"410 Gone: not polled again; {waiting.retry_hint(source.id)}, "
+              "and a new url in the config is polled")
+    elif prev.disabled_url is not None and state.disabled_url is None:
+        event(log, "source_enabled", logging.INFO, source=source.id, url=source.url)
 
 
 def _log_report(r: RefreshReport) -> None:

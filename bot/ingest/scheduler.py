@@ -3,6 +3,8 @@
 Due times live in the store (`SourceState.next_check`), so a restart resumes the schedule
 instead of hammering every source at once. One source's failure (even an unexpected exception
 or a store hiccup) is logged and retried later; it never stops the loop or the other sources.
+`poll_once` is one pass with one result per source: refreshed, skipped (it waits: not due, a
+Retry-After, a backoff, or disabled by a 410 Gone; `force` polls it anyway) or crashed.
 `run(stop)` returns once `stop` is set and the refreshes in flight have finished (or the grace
 period ran out). Reports go to `on_report`, which the composition root wires to the channels.
 
@@ -16,9 +18,11 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
+from bot.errors import AlertbotError
+from bot.ingest import waiting
 from bot.ingest.refresh import Refresher
 from bot.logs import event
-from bot.models import RefreshReport, Source
+from bot.models import PollResult, RefreshReport, Source
 
 log = logging.getLogger("alertbot.scheduler")
 OnReport = Callable[[Source, RefreshReport], Awaitable[None]]
@@ -39,15 +43,35 @@ class Scheduler:
         self._due: dict[str, datetime] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
 
-    async def poll_once(self, source_ids: Iterable[str] | None = None) -> list[RefreshReport]:
-        """Refresh the given sources (default: all) now, whatever their schedule."""
+    async def poll_once(
+        self, source_ids: Iterable[str] | None = None, *, force: bool = False
+    ) -> list[PollResult]:
+        """One pass over the given sources (default: all): one result each, in order. A source
+        that waits is skipped, unless `force`. KeyError names unknown ids, before any poll."""
         ids = list(source_ids) if source_ids is not None else list(self._sources)
         unknown = [i for i in ids if i not in self._sources]
         if unknown:
             raise KeyError(f"unknown source id(s): {', '.join(unknown)}; "
                            f"known: {', '.join(sorted(self._sources))}")
-        results = await asyncio.gather(*(self._refresh(self._sources[i]) for i in ids))
-        return [r for r in results if r is not None]
+        try:
+            skips = {} if force else await self._waiting(ids)
+        except Exception as exc:  # the store cannot say: every source's pass failed with it
+            return [PollResult(i, error=_in_words(exc)) for i in ids]
+        return list(await asyncio.gather(*(
+            self._poll(self._sources[i], skips.get(i), force=force) for i in ids)))
+
+    async def _waiting(self, ids: list[str]) -> dict[str, str]:
+        states, now = await self._refresher.store.source_states(), self._clock()
+        return {i: why for i in ids
+                if (why := waiting.skip_reason(self._sources[i], states.get(i), now))}
+
+    async def _poll(self, source: Source, skipped: str | None, *, force: bool) -> PollResult:
+        if skipped:
+            return PollResult(source.id, skipped=skipped)
+        done = await self._attempt(source, force=force)
+        if isinstance(done, RefreshReport):
+            return PollResult(source.id, report=done)
+        return PollResult(source.id, error=done)
 
     async def run(self, stop: asyncio.Event, grace: float = 30.0) -> None:
         await self._load_due()
@@ -77,16 +101,21 @@ class Scheduler:
             self._running.pop(sid, None)
 
     async def _refresh(self, source: Source) -> RefreshReport | None:
+        done = await self._attempt(source)
+        return done if isinstance(done, RefreshReport) else None
+
+    async def _attempt(self, source: Source, *, force: bool = False) -> RefreshReport | str:
+        """Refresh and hand the report on; a crash is logged and comes back in words."""
         async with self._limit:
             try:
-                report = await self._refresher.refresh(source)
+                report = await self._refresher.refresh(source, force=force)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # one source's bug must not stop the others
                 event(log, "refresh_crashed", logging.ERROR, source=source.id,
                       error=f"{type(exc).__name__}: {exc}")
                 log.debug("traceback", exc_info=True)
-                return None
+                return _in_words(exc)
         try:
             await self._on_report(source, report)
         except Exception as exc:
@@ -116,3 +145,12 @@ class Scheduler:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _in_words(exc: Exception) -> str:
+    """What went wrong, for an operator: our own errors say it already (the store names the
+    database and what it was doing); anything else is a bug."""
+    if isinstance(exc, AlertbotError):
+        return str(exc)
+    return (f"internal error {type(exc).__name__}: {exc} (a bug: please report it; "
+            "--log-level DEBUG logs the traceback)")

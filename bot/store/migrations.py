@@ -254,7 +254,6 @@ _V6 = (
     "ALTER TABLE alerts ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0",
 )
 
-
 # The seventh: worker heartbeats. A worker beats every few seconds; a claim whose worker has
 # not beaten within the staleness limit (or has no row) is taken over by another worker at
 # once, not when its lease runs out. Rows of workers that stopped cleanly are deleted; those of
@@ -265,6 +264,17 @@ _V7 = (
         started_at TEXT NOT NULL,
         heartbeat_at TEXT NOT NULL
     )""",
+)
+
+
+# The eighth: why a source waits, and sources disabled by a 410 Gone.
+# wait_reason: in words, e.g. "the server asked to wait: Retry-After"; NULL = the usual interval.
+# disabled_url: the address that answered 410 Gone; the source is not polled while its
+# configured url is that one (a new url, or a forced poll that succeeds, enables it again).
+_V8 = (
+    "ALTER TABLE source_state ADD COLUMN wait_reason TEXT",
+    "ALTER TABLE source_state ADD COLUMN disabled_url TEXT",
+    "ALTER TABLE source_state ADD COLUMN disabled_since TEXT",
 )
 
 
@@ -321,6 +331,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="worker heartbeats",
         sqlite=_V7,
         postgresql=_V7,
+    ),
+    Migration(
+        version=8,
+        description="sources remember why they wait, and a 410 Gone that disabled them",
+        sqlite=_V8,
+        postgresql=_V8,
     ),
 )
 

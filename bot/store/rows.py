@@ -39,6 +39,9 @@ STATE_COLUMNS = (
     "last_outcome",
     "last_error",
     "baseline_done",
+    "wait_reason",
+    "disabled_url",
+    "disabled_since",
 )
 REVISION_COLUMNS = ("key", "title", "text", "content_hash", "replaced_at")
 SUBSCRIBER_COLUMNS = (
@@ -136,6 +139,9 @@ def state_params(state: SourceState) -> dict[str, Any]:
         "last_outcome": state.last_outcome,
         "last_error": state.last_error,
         "baseline_done": int(state.baseline_done),
+        "wait_reason": state.wait_reason,
+        "disabled_url": state.disabled_url,
+        "disabled_since": to_db_time(state.disabled_since),
     }
 
 
@@ -152,6 +158,9 @@ def row_to_state(row: Row) -> SourceState:
         last_outcome=row["last_outcome"],
         last_error=row["last_error"],
         baseline_done=bool(row["baseline_done"]),
+        wait_reason=row["wait_reason"],
+        disabled_url=row["disabled_url"],
+        disabled_since=from_db_time(row["disabled_since"]),
     )
 
 

@@ -136,8 +136,15 @@ def _probe(path: str) -> None:
 
 
 def _hint(exc: sqlite3.Error) -> str:
-    if "no such table" in str(exc):
+    text = str(exc)
+    if "no such table" in text:
         return " (the schema is missing: run `alertbot migrate`, or call Store.migrate() first)"
+    if "database is locked" in text:
+        return " (another process held its write lock for over 5 s: a second alertbot?)"
+    if "readonly database" in text:
+        return " (alertbot may not write it: check the file, its folder and the file system)"
+    if "disk is full" in text:
+        return " (free some disk space)"
     return ""
 
 

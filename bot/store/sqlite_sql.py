@@ -38,12 +38,19 @@ RECORD_VERSION = "INSERT INTO schema_version (version, description, applied_at) 
 # --- source_state -----------------------------------------------------------------------------
 STATE_BY_ID = f"SELECT {', '.join(STATE_COLUMNS)} FROM source_state WHERE source_id = ?"
 ALL_STATES = f"SELECT {', '.join(STATE_COLUMNS)} FROM source_state ORDER BY source_id"
-UPSERT_STATE = (
-    f"INSERT INTO source_state ({', '.join(STATE_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in STATE_COLUMNS)}) "
-    "ON CONFLICT (source_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS[1:])
-)
+
+
+def upsert_state(columns: Sequence[str] = STATE_COLUMNS) -> str:
+    """Insert or update a source's state; `columns` start with source_id."""
+    return (
+        f"INSERT INTO source_state ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        "ON CONFLICT (source_id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+    )
+
+
+UPSERT_STATE = upsert_state()
 
 # --- reading items ----------------------------------------------------------------------------
 ITEM_BY_KEY = f"SELECT {_ITEM_COLS} FROM items WHERE key = ?"

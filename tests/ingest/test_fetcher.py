@@ -85,8 +85,10 @@ async def test_user_agent_and_accept_arrive(local_server: LocalServer, fetcher: 
     [
         (429, {"Retry-After": "120"}, Outcome.RATE_LIMITED, 120, 120, "HTTP 429 Too Many Requests"),
         (429, {"Date": SERVER_DATE, "Retry-After": "Wed, 21 Oct 2015 07:30:00 GMT"},
-         Outcome.RATE_LIMITED, 120, 120, "retry after 120 s"),
-        (429, {"Retry-After": "86400"}, Outcome.RATE_LIMITED, 86400, 3600, "429"),
+         Outcome.RATE_LIMITED, 120, 120, "retry after 2 min"),
+        (429, {"Retry-After": "86400"}, Outcome.RATE_LIMITED, 86400, 3600, "retry after 1 day"),
+        (429, {"Retry-After": "2300050000"}, Outcome.RATE_LIMITED, 2.30005e9, 3600,
+         "HTTP 429 Too Many Requests, retry after 73 years"),  # clamped to the ceiling
         (429, {"Retry-After": "5"}, Outcome.RATE_LIMITED, 5, 60, "429"),
         (429, {}, Outcome.RATE_LIMITED, None, 300, "429"),  # no hint: backoff from base
         (503, {"Retry-After": "900"}, Outcome.RATE_LIMITED, 900, 900, "HTTP 503"),
@@ -94,7 +96,7 @@ async def test_user_agent_and_accept_arrive(local_server: LocalServer, fetcher: 
         (500, {}, Outcome.SERVER_ERROR, None, 300, "HTTP 500 Internal Server Error"),
         (404, {}, Outcome.CLIENT_ERROR, None, 300, "HTTP 404 Not Found"),
         (None, {}, Outcome.CLIENT_ERROR, None, 300, "HTTP 404 Not Found"),  # unscripted path
-        (410, {}, Outcome.CLIENT_ERROR, None, 300, "HTTP 410 Gone"),
+        (410, {}, Outcome.GONE, None, 300, "HTTP 410 Gone"),  # not a temporary client error
     ],
 )
 async def test_error_statuses(local_server: LocalServer, fetcher: Fetcher, status, headers,

@@ -119,9 +119,9 @@ async def test_retention_prunes_to_tombstones_that_never_alert_again(
         url=f"sqlite:///{tmp_path}/alertbot.db", retention_days=30)})
     then = datetime(2026, 1, 1, tzinfo=UTC)
     old = await application.build(cfg, sources=src, clock=lambda: then)
-    await old.scheduler.poll_once()  # baseline: A stored, last seen on 1 Jan
+    await old.scheduler.poll_once(force=True)  # baseline: A stored, last seen on 1 Jan
     local_server.serve_bytes("/f", rss(B), RSS)
-    await old.scheduler.poll_once()  # B is new; A is gone from the feed
+    await old.scheduler.poll_once(force=True)  # B is new; A is gone from the feed
     await old.close()
     assert "NEW · f" in capsys.readouterr().out  # the console channel printed B
     later = then + timedelta(days=60)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,8 @@ from bot.models import (
     Story,
     StoryLink,
 )
-from bot.store import Store, open_store
+from bot.store import Store, migrations, open_store, sqlite_sql
+from bot.store.rows import STATE_COLUMNS
 from bot.store.sqlite import SQLiteStore
 from subscriptions.models import Subscriber
 
@@ -68,6 +70,21 @@ async def file_store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
         yield store
     finally:
         await store.close()
+
+
+def as_of_version(patch: pytest.MonkeyPatch, version: int) -> None:
+    """The store migrates only up to `version`, and writes a source's state (record_refresh
+    always does) with the columns the table had then."""
+    later = {
+        column
+        for m in migrations.MIGRATIONS[version:]
+        for statement in m.statements("sqlite")
+        for column in re.findall(r"ALTER TABLE source_state ADD COLUMN (\w+)", statement)
+    }
+    patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:version])
+    patch.setattr(migrations, "LATEST", version)
+    columns = [c for c in STATE_COLUMNS if c not in later]
+    patch.setattr(sqlite_sql, "UPSERT_STATE", sqlite_sql.upsert_state(columns))
 
 
 def at(minutes: float) -> datetime:

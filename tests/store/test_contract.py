@@ -53,6 +53,9 @@ async def test_source_state_round_trips_every_field(store: Store) -> None:
         last_outcome="server_error",
         last_error="HTTP 503 from www.ice.gov",
         baseline_done=True,
+        wait_reason="the server asked to wait: Retry-After",
+        disabled_url="https://www.ice.gov/rss/old",
+        disabled_since=at(3),
     )
     await store.save_source_state(state)
     got = await store.source_state("ice")

@@ -16,7 +16,17 @@ from bot.errors import StoreError
 from bot.models import Annotations, Story, StoryLink
 from bot.store import Store, migrations
 
-from .conftest import STALE, T0, at, make_item, make_state, make_subscriber, new, record_matched
+from .conftest import (
+    STALE,
+    T0,
+    as_of_version,
+    at,
+    make_item,
+    make_state,
+    make_subscriber,
+    new,
+    record_matched,
+)
 
 W1, W2 = "host-a:1", "host-b:2"
 
@@ -87,8 +97,7 @@ async def test_a_version_3_database_migrates_keeping_its_data(
     store = unmigrated_store
     first = StoryLink("s-a", "a", "first")
     with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:3])
-        patch.setattr(migrations, "LATEST", 3)
+        as_of_version(patch, 3)
         assert await store.migrate() == 3
         # (Subscribers are made after: version 5 added their quiet hours.)
         # No matches: today's record_refresh puts their alerts in the outbox (version 4).

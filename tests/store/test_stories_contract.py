@@ -16,7 +16,19 @@ from bot.errors import StoreError
 from bot.models import Annotations, Item, Story, StoryLink
 from bot.store import Store, migrations
 
-from .conftest import T0, at, baseline, make_item, make_state, match, new, revised, seen, tag
+from .conftest import (
+    T0,
+    as_of_version,
+    at,
+    baseline,
+    make_item,
+    make_state,
+    match,
+    new,
+    revised,
+    seen,
+    tag,
+)
 
 
 def link(item: Item, story_id: str = "s-a", role: str = "development", **kw: object) -> StoryLink:
@@ -203,8 +215,7 @@ async def test_a_version_2_database_migrates_keeping_its_data(
     store = unmigrated_store
     a = make_item("a")
     with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:2])
-        patch.setattr(migrations, "LATEST", 2)
+        as_of_version(patch, 2)
         assert await store.migrate() == 2
         # No matches: today's record_refresh puts a match's alert in the outbox (version 4).
         old = Annotations(tags=(tag("a"),))

@@ -19,7 +19,19 @@ from bot.store import Store, migrations
 from subscriptions.models import Mute, Subscriber, Subscription
 from subscriptions.store import QuotaExceeded
 
-from .conftest import T0, at, baseline, make_item, make_state, match, new, revised, seen, tag
+from .conftest import (
+    T0,
+    as_of_version,
+    at,
+    baseline,
+    make_item,
+    make_state,
+    match,
+    new,
+    revised,
+    seen,
+    tag,
+)
 
 PLUS_TWO = timezone(timedelta(hours=2))
 
@@ -270,8 +282,7 @@ async def test_a_version_1_database_migrates_keeping_its_items(
     store = unmigrated_store
     a, b = make_item("a"), make_item("b", published=None)
     with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
-        patch.setattr(migrations, "LATEST", 1)
+        as_of_version(patch, 1)
         assert await store.migrate() == 1
         await store.record_refresh(make_state(etag="x"), [new(a), baseline(b)], T0)
 

@@ -121,10 +121,11 @@ async def test_refresh_threads_developments_into_stored_stories(
     try:
         local_server.serve_bytes("/ice", rss(other), "application/rss+xml")
         local_server.serve_bytes("/dhs", rss(), "application/rss+xml")
-        await app.scheduler.poll_once()  # baselines
+        await app.scheduler.poll_once(force=True)  # baselines
         local_server.serve_bytes("/ice", rss(ice, other), "application/rss+xml")
         local_server.serve_bytes("/dhs", rss(dhs), "application/rss+xml")
-        reports = await app.scheduler.poll_once()  # both feeds at once, concurrently
+        polled = await app.scheduler.poll_once(force=True)  # both feeds at once, concurrently
+        reports = [p.report for p in polled if p.report is not None]
         new = [c.item for r in reports for c in r.of_kind(ChangeKind.NEW)]
         assert len(new) == 2
         links = [await app.store.story_of(i.key) for i in new]

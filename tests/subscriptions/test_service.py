@@ -127,10 +127,12 @@ async def test_refresh_records_who_wants_each_new_item(
         await svc.subscribe("telegram", "2002", "detainer in:Texas", now=NOW)
         await svc.subscribe("telegram", "3003", "in:\"West Virginia\"", now=NOW)
         local_server.serve_bytes("/ero", ero_feed("New York"), "application/rss+xml")
-        await app.scheduler.poll_once()  # baseline
+        await app.scheduler.poll_once(force=True)  # baseline
         local_server.serve_bytes("/ero", ero_feed("New York", "Anaheim", "West Virginia"),
                                  "application/rss+xml")
-        [report] = await app.scheduler.poll_once()
+        [polled] = await app.scheduler.poll_once(force=True)
+        report = polled.report
+        assert report is not None
         new = {c.item.title: c.item for c in report.of_kind(ChangeKind.NEW)}
         anaheim = next(i for t, i in new.items() if "manslaughter" in t)
         [m] = await app.store.item_matches(anaheim.key)
