@@ -10,8 +10,9 @@ way of feeding updates from elsewhere (`ApplicationBuilder().updater(None)`, the
                                  confirms them to Telegram
     RetryAfter (429)             wait exactly as long as Telegram says
     InvalidToken                 status rejected; polling ends (one ERROR line)
-    anything else (TimedOut,     status unreachable; asked again after 1 s, growing to 30 s;
-    NetworkError, Conflict…)     one WARNING line when it starts failing, one INFO when back
+    anything else (TimedOut,     status unreachable; asked again after 1 s, growing to 30 s,
+    NetworkError, Conflict…)     without waiting for updates, so a recovery shows at once;
+                                 one WARNING line when it starts failing, one INFO when back
 
 A stop abandons the long poll at once. Telegram is asked once more (briefly) only when updates
 were handed over that no answered request confirmed yet; if that fails, it is one WARNING
@@ -67,10 +68,12 @@ class Poller:
     async def _poll(self, stop: asyncio.Event) -> float | None:
         """One long poll; how long to wait before the next (None: never)."""
         offset = self._offset
+        # After a failure, a quick poll first: a long one would tell only in `timeout` seconds
+        # that Telegram answers again.
+        timeout = timedelta(seconds=0 if self._failures else self._timeout)
         try:
             updates = await until_stopped(stop, self._bot.get_updates(
-                offset=offset, timeout=timedelta(seconds=self._timeout),
-                allowed_updates=self._allowed))
+                offset=offset, timeout=timeout, allowed_updates=self._allowed))
         except InvalidToken as exc:
             event(log, "telegram_token_rejected", logging.ERROR,
                   hint="check [telegram] token or TELEGRAM_BOT_TOKEN")
