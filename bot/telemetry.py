@@ -76,9 +76,9 @@ class ChannelStatus:
     def _become(self, state: str, error: str | None) -> None:
         if state != self.state:
             self.state, self.since = state, self._clock()
-        self.error = self._scrub(error) if error is not None else None
+        self.error = self.scrub(error) if error is not None else None
 
-    def _scrub(self, text: str) -> str:
+    def scrub(self, text: str) -> str:
         for secret in self._secrets:  # an error may quote a URL, and bot URLs carry the token
             text = text.replace(secret, "<redacted>")
         return text

@@ -64,7 +64,7 @@ async def test_a_rejected_token_is_said_at_start_and_by_healthz(
     finally:
         await worker.kill()
     assert "alerts go to: console only — Telegram refused the token: check [telegram] token " \
-           "or TELEGRAM_BOT_TOKEN" in line
+           "or TELEGRAM_BOT_TOKEN (and [telegram] base_url)" in line
     assert reply.status_code == 503 and reply.json()["problems"][0].startswith("telegram: ")
     assert code == 0 and "Traceback" not in err
     assert wrong not in err + reply.text and wrong.split(":")[1] not in err + reply.text

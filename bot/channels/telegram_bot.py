@@ -90,6 +90,7 @@ async def start(app: Application, *, poll_timeout: float = 10.0,
     # kept: a command sent while we were down still gets its answer.
     await app.bot.delete_webhook(drop_pending_updates=False)
     await app.start()
+    status = status or ChannelStatus(lambda: datetime.now(UTC))
     return Polling(Poller(app.bot, app.update_queue, status, timeout=poll_timeout,
                           allowed=UPDATES))
 

@@ -40,12 +40,14 @@ from bot.telemetry import ChannelStatus
 log = logging.getLogger("alertbot.telegram")
 FIRST_RETRY, LAST_RETRY = 1.0, 30.0  # seconds between failed polls: from, growing up to
 CONFIRM_WAIT = 3.0  # seconds the last confirmation may take at stop
+REFUSED = ("Telegram refused the token: check [telegram] token or TELEGRAM_BOT_TOKEN "
+           "(and [telegram] base_url)")
 T = TypeVar("T")
 
 
 class Poller:
-    def __init__(self, bot: Bot, queue: asyncio.Queue[object], status: ChannelStatus | None,
-                 *, timeout: float, allowed: Sequence[str]) -> None:
+    def __init__(self, bot: Bot, queue: asyncio.Queue[object], status: ChannelStatus, *,
+                 timeout: float, allowed: Sequence[str]) -> None:
         self._bot = bot
         self._queue = queue
         self._status = status
@@ -74,11 +76,8 @@ class Poller:
         try:
             updates = await until_stopped(stop, self._bot.get_updates(
                 offset=offset, timeout=timeout, allowed_updates=self._allowed))
-        except InvalidToken as exc:
-            event(log, "telegram_token_rejected", logging.ERROR,
-                  hint="check [telegram] token or TELEGRAM_BOT_TOKEN")
-            if self._status is not None:
-                self._status.rejected(f"Telegram refused the token: {exc.message}")
+        except InvalidToken:
+            token_rejected(self._status)
             return None
         except RetryAfter as exc:
             return retry_seconds(exc)
@@ -98,16 +97,16 @@ class Poller:
         if self._failures:
             event(log, "telegram_poll_recovered", failures=self._failures)
         self._failures = 0
-        if self._status is not None:
-            self._status.ok()
+        self._status.ok()
 
     def _failed(self, exc: Exception) -> float:
-        error = exc.message if isinstance(exc, TelegramError) else f"{type(exc).__name__}: {exc}"
+        # An error may quote a URL, and bot URLs hold the token.
+        error = self._status.scrub(exc.message if isinstance(exc, TelegramError)
+                                   else f"{type(exc).__name__}: {exc}")
         self._failures += 1
         if self._failures == 1:
             event(log, "telegram_poll_failed", logging.WARNING, error=error)
-        if self._status is not None:
-            self._status.failed(error)
+        self._status.failed(error)
         if isinstance(exc, TimedOut) and self._failures == 1:
             return 0.0  # one long poll without an answer in time happens: ask again now
         return min(LAST_RETRY, FIRST_RETRY * 1.5 ** (self._failures - 1))
@@ -120,7 +119,8 @@ class Poller:
                                         allowed_updates=self._allowed,
                                         read_timeout=CONFIRM_WAIT)
         except TelegramError as exc:
-            event(log, "telegram_updates_unconfirmed", logging.WARNING, error=exc.message,
+            event(log, "telegram_updates_unconfirmed", logging.WARNING,
+                  error=self._status.scrub(exc.message),
                   hint="the last commands received may be answered again after a restart")
 
 
@@ -134,6 +134,14 @@ class Polling:
     async def stop(self) -> None:
         self._stop.set()
         await self._task
+
+
+def token_rejected(status: ChannelStatus) -> None:
+    """Said once, clearly: asking again with the same token changes nothing. Not in PTB's
+    words: they quote the token. (PTB says InvalidToken for a 404 too, which is also what a
+    wrong base_url gets.)"""
+    event(log, "telegram_token_rejected", logging.ERROR, error=REFUSED)
+    status.rejected(REFUSED)
 
 
 async def until_stopped(stop: asyncio.Event, call: Awaitable[T]) -> T | None:

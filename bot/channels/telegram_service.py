@@ -25,13 +25,12 @@ from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.channels import telegram_bot
-from bot.channels.telegram_polling import Polling, pause, until_stopped
+from bot.channels.telegram_polling import Polling, pause, token_rejected, until_stopped
 from bot.logs import event
 from bot.telemetry import OK, REJECTED, UNREACHABLE, ChannelStatus
 
 log = logging.getLogger("alertbot.telegram")
 FIRST_RETRY, LAST_RETRY = 5.0, 300.0  # seconds between start attempts: from, doubling up to
-REFUSED = "Telegram refused the token: check [telegram] token or TELEGRAM_BOT_TOKEN"
 
 
 async def serve(tg: Application, stop: asyncio.Event, status: ChannelStatus, *,
@@ -56,14 +55,12 @@ async def _start(tg: Application, stop: asyncio.Event, status: ChannelStatus,
             polling = await until_stopped(stop, telegram_bot.start(
                 tg, poll_timeout=poll_timeout, status=status))
         except InvalidToken:
-            status.rejected(REFUSED)
-            event(log, "telegram_token_rejected", logging.ERROR,
-                  hint="check [telegram] token or TELEGRAM_BOT_TOKEN")
+            token_rejected(status)
             settled.set()
             return None
         except Exception as exc:  # unreachable, or refusing: asked again, never fatal
-            error = (exc.message if isinstance(exc, TelegramError)
-                     else f"{type(exc).__name__}: {exc}")
+            error = status.scrub(exc.message if isinstance(exc, TelegramError)
+                                 else f"{type(exc).__name__}: {exc}")
             status.failed(error)
             event(log, "telegram_unreachable", logging.WARNING, error=error, retry_in=delay)
             settled.set()
