@@ -153,6 +153,26 @@ async def test_telegram_unreachable_is_degraded_until_it_answers_again(
         assert body["channels"]["telegram"]["last_error"] is None
 
 
+async def test_another_poller_with_the_same_token_is_not_telegram_down(
+    fake_bot: FakeBotAPI, local_server: LocalServer, tmp_path: Path
+) -> None:
+    """409 Conflict: Telegram answered; a second worker (or a webhook) takes the updates."""
+    local_server.serve_bytes("/ice", rss(A), RSS)
+    cfg = settings(tmp_path, unused_port(),
+                   TelegramSettings(token=fake_bot.token, base_url=fake_bot.base_url))
+    async with worker(cfg, feeds(local_server, "ice")) as port:
+        await healthz_until(
+            port, lambda _, b: b["channels"].get("telegram", {}).get("state") == "ok")
+        polls = len(fake_bot.calls["getUpdates"])
+        fake_bot.fail_next(50, status=409, method="getUpdates")
+        fake_bot.user_sends(5001, "/help")  # ends the long poll in flight: the next ones 409
+        await fake_bot.wait_for_messages(5001, 1)
+        while len(fake_bot.calls["getUpdates"]) < polls + 2:  # a 409 answered, and heard
+            await asyncio.sleep(0.02)
+        code, body = await healthz(port)
+    assert code == 200 and body["channels"]["telegram"]["state"] == "ok", body
+
+
 async def test_a_store_that_does_not_answer_is_degraded(tmp_path: Path) -> None:
     port = unused_port()
     app = await application.build(settings(tmp_path, port), sources=())

@@ -10,6 +10,9 @@ way of feeding updates from elsewhere (`ApplicationBuilder().updater(None)`, the
                                  confirms them to Telegram
     RetryAfter (429)             wait exactly as long as Telegram says
     InvalidToken                 status rejected; polling ends (one ERROR line)
+    Conflict (409)               Telegram answered (status ok), but another poller with this
+                                 token or a webhook takes the updates: said once, asked again
+                                 slowly (1 s growing to 30 s)
     anything else (TimedOut,     status unreachable; asked again after 1 s, growing to 30 s,
     NetworkError, Conflict…)     without waiting for updates, so a recovery shows at once;
                                  one WARNING line when it starts failing, one INFO when back
@@ -31,7 +34,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 from telegram import Bot
-from telegram.error import InvalidToken, RetryAfter, TelegramError, TimedOut
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
 
 from bot.channels.telegram import retry_seconds
 from bot.logs import event
@@ -56,6 +59,8 @@ class Poller:
         self._offset: int | None = None  # the next request's: confirms every update before it
         self._confirmed: int | None = None  # the offset of the last request Telegram answered
         self._failures = 0
+        self._conflicts = 0  # in a row
+        self._conflict_said = False
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop`, then confirm what was handed over if no answer confirmed it."""
@@ -81,6 +86,8 @@ class Poller:
             return None
         except RetryAfter as exc:
             return retry_seconds(exc)
+        except Conflict as exc:
+            return self._conflict(exc)
         except Exception as exc:  # polling must outlive any one failure
             return self._failed(exc)
         if updates is None:
@@ -96,8 +103,21 @@ class Poller:
         self._confirmed = offset
         if self._failures:
             event(log, "telegram_poll_recovered", failures=self._failures)
-        self._failures = 0
+        self._failures = self._conflicts = 0
         self._status.ok()
+
+    def _conflict(self, exc: Conflict) -> float:
+        """Reached, but not ours alone: a second worker polling with the same token (or a
+        webhook) — a deployment to fix, not an outage."""
+        if not self._conflict_said:
+            self._conflict_said = True
+            event(log, "telegram_poll_conflict", logging.WARNING,
+                  error=self._status.scrub(exc.message),
+                  hint="another process polls updates with this token, or a webhook is set: "
+                       "each command reaches only one of them")
+        self._conflicts += 1
+        self._status.ok()
+        return min(LAST_RETRY, FIRST_RETRY * 1.5 ** (self._conflicts - 1))
 
     def _failed(self, exc: Exception) -> float:
         # An error may quote a URL, and bot URLs hold the token.
