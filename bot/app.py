@@ -1,8 +1,9 @@
 """Composition root: the ONLY module that wires concrete classes together.
 
 `build(settings)` opens the store (migrating it), makes the fetcher, the refresher and the
-scheduler, and connects refresh reports to the console channel. `run(app, stop)` is the worker:
-the scheduler loop plus the optional /healthz server, until `stop` is set.
+scheduler, and connects refresh reports to the console channel and the worker's `Recorder`
+(what /metrics and /healthz report). `run(app, stop)` is the worker: the scheduler loop plus
+the optional /healthz server and the Telegram bot, until `stop` is set.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 import httpx
-from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
-from bot.channels import telegram_bot
+from bot.channels import telegram_bot, telegram_service
 from bot.channels.commands import Commands
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import TelegramChannel
@@ -47,6 +47,7 @@ from bot.store import Store, open_store
 from bot.stories.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer, as_async
 from bot.stories.timeline import development_note, revision_note, story_view
 from bot.stories.tracker import StoryTracker
+from bot.telemetry import OK, Recorder, assess
 from bot.web import health, metrics
 from subscriptions.gazetteer import load_gazetteer
 from subscriptions.query import Limits
@@ -55,6 +56,7 @@ from subscriptions.terms import load_synonyms
 
 ALERTING = (ChangeKind.NEW, ChangeKind.REVISED)
 PRUNE_EVERY = 6 * 3600.0  # seconds between retention passes
+SETTLE = 10.0  # seconds the start-up line waits for Telegram's first answer
 log = logging.getLogger("alertbot.app")
 
 
@@ -73,6 +75,7 @@ class App:
     subscriptions: SubscriptionService
     summarize: Callable[[str, str], Awaitable[Summary]]
     clock: Callable[[], datetime] = utcnow
+    recorder: Recorder = field(default_factory=lambda: Recorder(utcnow))
 
     async def close(self) -> None:
         await self.fetcher.aclose()
@@ -93,23 +96,40 @@ class App:
 
     async def metrics(self, dispatcher: Dispatcher | None) -> metrics.Snapshot:
         health = await self.health()
+        try:
+            queue = await self.store.outbox_counts() if health["store"] == "ok" else {}
+        except Exception:  # the store went away between the two questions: no queue to show
+            queue = {}
+        seen = self.recorder.observed()
         return metrics.Snapshot(
-            queue=await self.store.outbox_counts(),
-            counters=dict(dispatcher.counters) if dispatcher else {},
-            sources={sid: bool(h["healthy"]) for sid, h in health["sources"].items()})
+            queue=queue, counters=dict(dispatcher.counters) if dispatcher else {},
+            sources={sid: bool(h["healthy"]) for sid, h in health["sources"].items()},
+            last_success={sid: datetime.fromisoformat(h["last_success"]).timestamp()
+                          for sid, h in health["sources"].items() if h["last_success"]},
+            fetches=seen.fetches, items=seen.items, alerts=seen.alerts, latency=seen.latency,
+            latency_sum=seen.latency_sum, latency_count=seen.latency_count)
 
     async def health(self) -> dict[str, Any]:
-        ok = await self.store.ping()
-        states = await self.store.source_states() if ok else {}
-        sources = {
-            s.id: {
-                "healthy": schedule.is_healthy(
-                    states[s.id].consecutive_failures if s.id in states else 0, self.policy),
-                "last_outcome": states[s.id].last_outcome if s.id in states else None,
+        """What /healthz says: the store, each source, each channel, and the verdict."""
+        try:
+            ok = await self.store.ping()
+            states = await self.store.source_states() if ok else {}
+        except Exception:  # a store that raises instead of answering is as unreachable
+            ok, states = False, {}
+        sources = {}
+        for s in self.sources:
+            st = states.get(s.id)
+            failures = st.consecutive_failures if st else 0
+            last = st.last_success if st else None
+            sources[s.id] = {
+                "healthy": schedule.is_healthy(failures, self.policy), "failures": failures,
+                "last_outcome": st.last_outcome if st else None,
+                "last_success": last.isoformat() if last else None,
+                "last_error": st.last_error if st and failures else None,
             }
-            for s in self.sources
-        }
-        return {"store": "ok" if ok else "unreachable", "sources": sources}
+        channels = {"console": {"state": OK}}
+        channels.update({name: c.report() for name, c in self.recorder.channels.items()})
+        return assess(ok, sources, channels)
 
 
 def policy_from(settings: Settings) -> schedule.PollPolicy:
@@ -134,6 +154,7 @@ async def build(
         transport=transport,
     )
     policy = policy_from(settings)
+    recorder = Recorder(clock, secrets=(settings.telegram.token,))
     chosen = sources if sources is not None else settings.effective_sources()
     service = subscription_service(settings, store, chosen)
     await service.load()
@@ -147,6 +168,7 @@ async def build(
     console = ConsoleChannel(out)
 
     async def deliver(source: Source, report: RefreshReport) -> None:
+        recorder.refreshed(report)
         links = {lk.item_key: lk for lk in report.links}
         for change in report.changes:
             if change.kind in ALERTING:
@@ -157,7 +179,7 @@ async def build(
                           on_report=deliver)
     return App(settings=settings, sources=chosen, store=store, fetcher=fetcher,
                scheduler=scheduler, policy=policy, subscriptions=service,
-               summarize=as_async(summarizer_from(settings)), clock=clock)
+               summarize=as_async(summarizer_from(settings)), clock=clock, recorder=recorder)
 
 
 def summarizer_from(settings: Settings) -> Summarizer:
@@ -211,10 +233,12 @@ def subscription_service(
                                limits=limits, sources=source_names(sources))
 
 
-async def run(app: App, stop: asyncio.Event) -> None:
+async def run(app: App, stop: asyncio.Event,
+              on_ready: Callable[[str], None] | None = None) -> None:
     """The worker: poll until `stop`; serve /healthz when `[web] listen` is set; prune items
     older than the retention period to tombstones (they never come back as new); with a
-    Telegram token, answer chat commands and deliver the outbox."""
+    Telegram token, answer chat commands and deliver the outbox. `on_ready` is told where
+    alerts go once Telegram's first start has an outcome (the start-up line)."""
     runner = None
     tasks = [asyncio.create_task(_prune_forever(app, stop))]
     telegram_app, dispatcher = telegram_parts(app) if app.settings.telegram.token else (None,
@@ -222,9 +246,18 @@ async def run(app: App, stop: asyncio.Event) -> None:
     if app.settings.web.listen:
         runner = await health.start(app.health, app.settings.web.listen,
                                     functools.partial(app.metrics, dispatcher))
+    settled = asyncio.Event()
     if telegram_app is not None and dispatcher is not None:
-        tasks.append(asyncio.create_task(_telegram_forever(telegram_app, stop)))
-        tasks.append(asyncio.create_task(dispatcher.run(stop)))
+        sending = asyncio.create_task(dispatcher.run(stop))
+        tasks.append(asyncio.create_task(telegram_service.serve(
+            telegram_app, stop, app.recorder.channel("telegram"), drain=sending,
+            settled=settled)))
+        tasks.append(sending)
+    else:
+        settled.set()
+    if on_ready is not None:
+        tasks.append(asyncio.create_task(
+            _announce(settled, stop, lambda: on_ready(destinations(app, telegram_app)))))
     try:
         await app.scheduler.run(stop)
     finally:
@@ -234,29 +267,22 @@ async def run(app: App, stop: asyncio.Event) -> None:
             await runner.cleanup()
 
 
-async def _telegram_forever(tg: Application, stop: asyncio.Event) -> None:
-    """Answer chat commands until stop. Telegram unreachable at start (network down) is
-    retried with backoff — polling the newsrooms goes on meanwhile; a token Telegram rejects
-    is said once, clearly, and not retried."""
-    delay = 5.0
-    while not stop.is_set():
-        try:
-            await telegram_bot.start(tg)
-        except InvalidToken:
-            event(log, "telegram_token_rejected", logging.ERROR,
-                  hint="check [telegram] token or TELEGRAM_BOT_TOKEN")
-            return
-        except TelegramError as exc:
-            event(log, "telegram_unreachable", logging.WARNING, error=str(exc), retry_in=delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, 300.0)
-            continue
-        try:
-            await stop.wait()
-        finally:
-            await telegram_bot.stop(tg)
-        return
+async def _announce(settled: asyncio.Event, stop: asyncio.Event,
+                    say: Callable[[], None]) -> None:
+    """Say where alerts go once Telegram's first start has an outcome (or after SETTLE);
+    nothing when the worker is stopping already."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(settled.wait(), SETTLE)
+    if not stop.is_set():
+        say()
+
+
+def destinations(app: App, tg: Application | None) -> str:
+    """Where alerts go, in words, as things stand (never the token)."""
+    if tg is None:
+        return "console (no chat token)"
+    return telegram_service.describe(tg, app.recorder.channel("telegram"),
+                                     app.settings.telegram.base_url)
 
 
 def telegram_parts(app: App) -> tuple[Application, Dispatcher]:
@@ -271,7 +297,8 @@ def telegram_parts(app: App) -> tuple[Application, Dispatcher]:
     views = ViewBuilder(app.store, app.summarize, source_names(app.sources))
     dispatcher = Dispatcher(app.store, {"telegram": TelegramChannel(tg.bot)}, views,
                             worker=worker_name(), clock=app.clock,
-                            monotonic=time.monotonic, pacers={"telegram": pacer})
+                            monotonic=time.monotonic, pacers={"telegram": pacer},
+                            recorder=app.recorder)
     return tg, dispatcher
 
 

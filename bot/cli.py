@@ -183,9 +183,14 @@ async def _cmd_run(app: application.App, _: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     names = ", ".join(s.id for s in app.sources) or "none"
-    print(f"alertbot: watching {len(app.sources)} sources ({names}); alerts print here. "
-          "Ctrl-C stops.", file=sys.stderr)
-    await application.run(app, stop)
+    listen = app.settings.web.listen
+    web = f"; /healthz and /metrics on http://{listen}" if listen else ""
+
+    def ready(where: str) -> None:
+        print(f"alertbot: watching {len(app.sources)} sources ({names}); alerts go to: "
+              f"{where}{web}. Ctrl-C stops.", file=sys.stderr)
+
+    await application.run(app, stop, on_ready=ready)
     return 0
 
 

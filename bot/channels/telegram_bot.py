@@ -5,7 +5,9 @@ takes "/cmd@thisbot" in groups and ignores "/cmd@otherbot"), a catch-all for unk
 a hint for plain text in private chats, and a CallbackQueryHandler for alert buttons. Each
 builds a platform-neutral `Request`, asks `Commands`, and sends the `Reply` as HTML (Commands
 escapes everything it echoes). `start`/`stop` run PTB inside OUR event loop (the PTB docs'
-"application run tip"): `run_polling()` would own the loop.
+"application run tip"): `run_polling()` would own the loop. Updates come from our own long
+polling (telegram_polling: PTB's Updater printed a traceback on stop), and `stop` closes the
+HTTP client last, after the sends in flight (`drain`) — not under them.
 
 Admin rights in groups come from getChatMember, cached briefly and asked only for commands
 that change something. Sending alerts is not done here: that is bot.channels.telegram.
@@ -19,7 +21,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from telegram import (
     Bot,
@@ -47,8 +49,10 @@ from bot.channels.chat import Reply, Request
 from bot.channels.commands import Commands
 from bot.channels.i18n import MENU
 from bot.channels.telegram import retry_seconds
+from bot.channels.telegram_polling import Poller, Polling
 from bot.delivery.pacing import Pacer
 from bot.logs import event
+from bot.telemetry import ChannelStatus
 
 log = logging.getLogger("alertbot.telegram")
 ADMIN_TTL = 60.0  # seconds an answer of getChatMember is trusted: promotions show up quickly
@@ -63,7 +67,7 @@ def build_application(token: str, base_url: str, commands: Commands, *,
                       operators: frozenset[int],
                       clock: Callable[[], datetime] | None = None,
                       pacer: Pacer | None = None) -> Application:
-    app = ApplicationBuilder().token(token).base_url(base_url).build()
+    app = ApplicationBuilder().token(token).base_url(base_url).updater(None).build()
     glue = _Glue(commands, operators, clock or (lambda: datetime.now(UTC)), pacer)
     chats = filters.ChatType.PRIVATE | filters.ChatType.GROUPS
     fresh = filters.UpdateType.MESSAGE & chats  # an edited command is not a second command
@@ -77,22 +81,30 @@ def build_application(token: str, base_url: str, commands: Commands, *,
     return app
 
 
-async def start(app: Application, *, poll_timeout: float = 10.0) -> None:
-    """Start polling inside the running loop; returns once updates are flowing."""
+async def start(app: Application, *, poll_timeout: float = 10.0,
+                status: ChannelStatus | None = None) -> Polling:
+    """Start answering commands inside the running loop; returns once polling has begun."""
     await app.initialize()
     await publish_commands(app.bot)
+    # Polling and a webhook exclude each other: make sure none is set. Pending updates are
+    # kept: a command sent while we were down still gets its answer.
+    await app.bot.delete_webhook(drop_pending_updates=False)
     await app.start()
-    assert app.updater is not None  # ApplicationBuilder always makes one
-    # Pending updates are kept: a command sent while we were down still gets its answer.
-    await app.updater.start_polling(timeout=timedelta(seconds=poll_timeout),
-                                    allowed_updates=UPDATES, drop_pending_updates=False)
+    status = status or ChannelStatus(lambda: datetime.now(UTC))
+    return Polling(Poller(app.bot, app.update_queue, status, timeout=poll_timeout,
+                          allowed=UPDATES))
 
 
-async def stop(app: Application) -> None:
-    if app.updater is not None and app.updater.running:
-        await app.updater.stop()
+async def stop(app: Application, polling: Polling | None = None, *,
+               drain: Awaitable[object] | None = None) -> None:
+    """In order: no more updates; the commands in hand answered; the sends in flight
+    (`drain`) finished; only then the HTTP client closed."""
+    if polling is not None:
+        await polling.stop()
     if app.running:
         await app.stop()
+    if drain is not None:  # the sender's own failures are its to report, not ours
+        await asyncio.gather(drain, return_exceptions=True)
     await app.shutdown()
 
 

@@ -43,6 +43,7 @@ from bot.delivery.sending import Channel, PacedSender, SendPolicy, Sent
 from bot.logs import event
 from bot.models import Alert, DeliveryResult, Message
 from bot.store import Store
+from bot.telemetry import Recorder
 
 log = logging.getLogger("alertbot.dispatch")
 __all__ = ["Channel", "DispatchPolicy", "Dispatcher", "ViewOf"]
@@ -84,6 +85,7 @@ class Dispatcher:
         self, store: Store, channels: Mapping[str, Channel], view_of: ViewOf, *,
         worker: str, clock: Callable[[], datetime], monotonic: Callable[[], float],
         policy: DispatchPolicy | None = None, pacers: Mapping[str, Pacer] | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self._store = store
         self._channels = channels
@@ -93,6 +95,7 @@ class Dispatcher:
         self.policy = policy or DispatchPolicy()
         self._pacers = dict(pacers or {})
         self.counters: dict[str, int] = defaultdict(int)
+        self._recorder = recorder  # alerts by kind, their latency, and each channel's state
         self._sender = PacedSender(monotonic, self.counters, self.policy.send)
         self._gate = asyncio.Semaphore(self.policy.concurrency)
         self._order: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
@@ -242,6 +245,7 @@ class Dispatcher:
         sent = await self._sender.send(channel, address, messages, pacer, group=group)
         if sent.result.status == "ok":
             await self._sent(alert, sent, (), thread)
+            self._delivered([(alert, view)])
         else:
             await self._unsent(alert, sent.result, alert.parts_sent + sent.parts)
         self._log(channel, [alert], sent)
@@ -263,6 +267,7 @@ class Dispatcher:
         if carried:
             await self._sent(carried[0], sent, [a.id for a in carried[1:]], None)
             self.counters["merged"] += len(carried) - 1
+            self._delivered([shown[i] for i in done])
         for i in sorted(set(range(len(shown))) - set(done)):
             await self._unsent(shown[i][0], sent.result, 0)
         self._log(channel, [a for a, _ in shown], sent)
@@ -299,7 +304,15 @@ class Dispatcher:
         await self._store.mark_failed(alert.id, self._worker, result.reason or "gave up")
         self.counters[f"failed:{result.reason or 'gave up'}"[:60]] += 1
 
+    def _delivered(self, shown: Sequence[tuple[Alert, AlertView]]) -> None:
+        if self._recorder is not None:
+            now = self._clock()
+            for alert, view in shown:
+                self._recorder.delivered(alert, view.published, now)
+
     def _log(self, channel: Channel, alerts: Sequence[Alert], sent: Sent) -> None:
+        if self._recorder is not None:  # every answer, or its absence, is news of the channel
+            self._recorder.channel(channel.name).sent(sent.result)
         event(log, "send", channel=channel.name, sub=alerts[0].subscriber_id,
               alerts=len(alerts), parts=sent.parts, status=sent.result.status,
               reason=sent.result.reason or None)

@@ -1,6 +1,7 @@
-"""A tiny aiohttp app: `/metrics` (Prometheus text) and `/healthz`, which answers whether the
-store is reachable and which sources are healthy (200 when the store answers, 503 when it does
-not; unhealthy sources are listed).
+"""A tiny aiohttp app: `/metrics` (Prometheus text) and `/healthz`: 200 with
+`{"status": "ok", ...}`, or 503 with `{"status": "degraded", "problems": [...], ...}` when the
+store does not answer, every source is failing, or a channel was rejected or is unreachable
+(bot.telemetry.assess decides; the body says what, per part, and never a secret).
 
 It is handed a `check()` coroutine by the composition root; it must not import bot.store or
 bot.ingest itself.
@@ -24,8 +25,9 @@ def make_app(check: HealthCheck, snapshot: MetricsSource | None = None) -> web.A
         try:
             report = await check()
         except Exception as exc:  # the probe must answer even when the store is gone
-            report = {"store": "unreachable", "error": f"{type(exc).__name__}: {exc}"}
-        status = 200 if report.get("store") == "ok" else 503
+            report = {"status": "degraded", "store": "unreachable",
+                      "problems": [f"health check failed: {type(exc).__name__}: {exc}"]}
+        status = 200 if report.get("status") == "ok" else 503
         return web.json_response(report, status=status)
 
     async def scrape(_: web.Request) -> web.Response:

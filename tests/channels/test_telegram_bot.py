@@ -64,11 +64,11 @@ async def bot(fake_bot: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Running]:
     queries.source_list = [SourceHealth("ice", "ICE news releases", True, last_success=NOW)]
     app = build_application(fake_bot.token, fake_bot.base_url, commands,
                             operators=frozenset({OPERATOR}), clock=lambda: NOW)
-    await start(app, poll_timeout=1)
+    polling = await start(app, poll_timeout=1)
     try:
         yield Running(fake_bot, app, store, queries)
     finally:
-        await stop(app)
+        await stop(app, polling)
         await store.close()
 
 

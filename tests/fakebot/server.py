@@ -7,6 +7,7 @@
     fake.press_button(42, reply.message_id, reply.button("Mute").data)
     fake.block(42); fake.kick(-5); fake.migrate(-5, -1005); fake.forced_429(42, retry_after=3)
     fake.fail_next(2, status=502); fake.set_admin(-5, 42, "administrator")
+    fake.delay("sendMessage", 2.0)                  # a slow Telegram: answers after 2 s
     fake.calls["sendMessage"]; fake.rejected_429; fake.all_sent; fake.answers[query_id]
 
 Faked for real: the wire format (wire.py), Telegram's HTML validation and 4096-unit limit
@@ -19,6 +20,7 @@ update and return; the bot sees it on its next getUpdates.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections import defaultdict
@@ -54,6 +56,7 @@ class FakeBotAPI:
         self.calls: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)  # params, by method
         self.rejected_429 = 0
         self._failures: dict[str, list[int]] = defaultdict(list)  # method ("*": any) -> statuses
+        self._delays: dict[str, float] = {}  # method -> seconds before it is answered
         self._runner: web.AppRunner | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
@@ -180,6 +183,11 @@ class FakeBotAPI:
         bot's own polling does not eat them."""
         self._failures[method].extend([0] * after + [status] * n)  # 0: this one goes through
 
+    def delay(self, method: str, seconds: float) -> None:
+        """Calls of `method` are answered only after `seconds` (0: at once again): a slow or
+        hanging Telegram. The call is counted in `calls` as it arrives."""
+        self._delays[method] = seconds
+
     # -- inspection ------------------------------------------------------------------------------
 
     def sent(self, chat_id: int) -> list[SentMessage]:
@@ -215,6 +223,8 @@ class FakeBotAPI:
         try:
             params = await read_params(request)
             self.calls[method].append(params)
+            if self._delays.get(method):
+                await asyncio.sleep(self._delays[method])
             failure = self._take_failure(method)
             if failure is not None:
                 raise http_error(failure)
