@@ -20,7 +20,7 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.ingest import schedule
 from bot.ingest.article import extract_text
@@ -58,6 +58,7 @@ class Refresher:
     rand: Callable[[], float]
     annotate: Annotate | None = None  # tags and matches for NEW/REVISED items
     stories: StoryTracker | None = None  # developing stories the NEW items join
+    activity: Callable[[Source], schedule.Activity] | None = None  # the agency's, for the pace
 
     async def refresh(self, source: Source) -> RefreshReport:
         now = self.clock()
@@ -148,7 +149,8 @@ class Refresher:
         changes: tuple[Change, ...], parsed: bool, ttl: float | None = None, warning: str = "",
         annotations: Annotations = Annotations(),  # noqa: B008 (frozen, never mutated)
     ) -> RefreshReport:
-        state = self._next_state(source, prev, result, now, ttl)
+        released = any(c.kind is ChangeKind.NEW for c in changes)
+        state = self._next_state(source, prev, result, now, ttl, released)
         if changes:
             # Announce what the store recorded: another feed may have stored the same
             # release since our dedup read, and then it is SEEN here, not NEW again.
@@ -161,19 +163,26 @@ class Refresher:
             changes=changes, state=state, detail=result.detail or warning,
             elapsed=result.elapsed, bytes_read=result.bytes_read, parsed=parsed,
             links=tuple(lk for lk in annotations.links if lk.item_key in new),
+            not_before=now + timedelta(seconds=schedule.not_before_seconds(
+                outcome=result.outcome, failures=state.consecutive_failures, policy=self.policy,
+                max_age=result.max_age, ttl=ttl, retry_after=result.retry_after)),
         )
         _log_report(report)
         return report
 
     def _next_state(
         self, source: Source, prev: SourceState, result: FetchResult, now: datetime,
-        ttl: float | None,
+        ttl: float | None, released: bool = False,
     ) -> SourceState:
         outcome = result.outcome
         failures = schedule.failures_after(prev.consecutive_failures, outcome)
+        activity = self.activity(source) if self.activity else None
+        if activity is not None and released:  # its own release sets the agency developing
+            activity = replace(activity, last_release=now)
         next_check = schedule.next_check(
             self.policy, now=now, outcome=outcome, failures=failures, interval=source.interval,
             max_age=result.max_age, ttl=ttl, retry_after=result.retry_after, rand=self.rand(),
+            activity=activity,
         )
         common = dict(next_check=next_check, consecutive_failures=failures, last_attempt=now,
                       last_outcome=outcome.value)

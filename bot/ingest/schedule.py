@@ -7,8 +7,8 @@ The rules, applied in this order to the outcome of the poll that just ended:
    - developing — a release of the agency, or a story it is part of (or addressed to) moved,
      within `developing_for`: base = min(base, developing_interval). A story beats night;
    - else quiet — its newest release is older than `quiet_after` — and/or night in the
-     source's zone (`night_start` <= local hour < `night_end`): base = max(base,
-     quiet_interval and/or night_interval);
+     source's zone (`night_start` <= local hour < `night_end`): base times `quiet_factor`
+     and/or `night_factor` (the larger when both: slower, not slower still);
    - else the base interval. No activity given, or `adaptive` off: the base interval.
 3. Success (OK or NOT_MODIFIED): wait the paced interval, but never less than the server's
    freshness hints — HTTP `max_age` (Cache-Control / Expires) and the RSS `<ttl>`:
@@ -62,8 +62,8 @@ class PollPolicy:
     developing_interval: float = 60.0  # while a story the agency is part of develops
     developing_for: float = 3 * 3600.0  # how long a release or an answer keeps it developing
     quiet_after: float = 2 * 86400.0  # no release for this long: the agency is quiet
-    quiet_interval: float = 1200.0
-    night_interval: float = 900.0
+    quiet_factor: float = 4.0  # 300 s -> 20 min
+    night_factor: float = 3.0  # 300 s -> 15 min
     night_start: int = 23  # local hours [start, end) in the source's zone; equal = no night
     night_end: int = 6
 
@@ -76,10 +76,12 @@ class PollPolicy:
             raise ValueError(f"jitter must be in [0, 1), got {self.jitter}")
         if self.unhealthy_after < 1:
             raise ValueError(f"unhealthy_after must be at least 1, got {self.unhealthy_after}")
-        for name in ("developing_interval", "developing_for", "quiet_after", "quiet_interval",
-                     "night_interval"):
+        for name in ("developing_interval", "developing_for", "quiet_after"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not (self.quiet_factor >= 1 and self.night_factor >= 1):
+            raise ValueError(f"quiet_factor and night_factor must be at least 1, got "
+                             f"{self.quiet_factor} and {self.night_factor}")
         if not (0 <= self.night_start <= 23 and 0 <= self.night_end <= 23):
             raise ValueError(f"night hours must be 0..23, got {self.night_start}, "
                              f"{self.night_end}")
@@ -158,13 +160,13 @@ def pace(policy: PollPolicy, base: float, activity: Activity | None, now: dateti
         return base
     if is_developing(policy, activity, now):
         return min(base, policy.developing_interval)
-    slower = [base]
+    factor = 1.0
     last = activity.last_release
     if last is not None and (now - last).total_seconds() > policy.quiet_after:
-        slower.append(policy.quiet_interval)
+        factor = policy.quiet_factor
     if _is_night(policy, now.astimezone(activity.zone).hour):
-        slower.append(policy.night_interval)
-    return max(slower)
+        factor = max(factor, policy.night_factor)
+    return base * factor
 
 
 def is_developing(policy: PollPolicy, activity: Activity, now: datetime) -> bool:

@@ -6,6 +6,13 @@ or a store hiccup) is logged and retried later; it never stops the loop or the o
 `run(stop)` returns once `stop` is set and the refreshes in flight have finished (or the grace
 period ran out). Reports go to `on_report`, which the composition root wires to the channels.
 
+With an `AgencyActivity` (the adaptive schedule), the loop loads each agency's newest stored
+release at start and teaches it every report. When a NEW item sets agencies developing (its
+own, the other agencies in the story it joined, the agencies that story names), their other
+sources are re-planned at once — due no later than their last attempt plus the developing
+pace (`schedule.brought_forward`) — instead of waiting out a quiet interval. Only sources
+refreshed since start are brought forward: their server's "not before" is known.
+
 Must not import bot.channels or bot.delivery.
 """
 
@@ -16,6 +23,8 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
+from bot.ingest import schedule
+from bot.ingest.activity import AgencyActivity
 from bot.ingest.refresh import Refresher
 from bot.logs import event
 from bot.models import RefreshReport, Source
@@ -30,6 +39,7 @@ class Scheduler:
     def __init__(
         self, sources: Sequence[Source], refresher: Refresher, *, concurrency: int,
         clock: Callable[[], datetime], on_report: OnReport,
+        activity: AgencyActivity | None = None,
     ) -> None:
         self._sources = {s.id: s for s in sources}
         self._refresher = refresher
@@ -38,6 +48,8 @@ class Scheduler:
         self._on_report = on_report
         self._due: dict[str, datetime] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._activity = activity
+        self._last: dict[str, RefreshReport] = {}  # each source's latest report since start
 
     async def poll_once(self, source_ids: Iterable[str] | None = None) -> list[RefreshReport]:
         """Refresh the given sources (default: all) now, whatever their schedule."""
@@ -65,6 +77,18 @@ class Scheduler:
         for sid in self._sources:
             state = states.get(sid)
             self._due[sid] = state.next_check if state and state.next_check else now
+        if self._activity is not None:
+            self._activity.load(await self._latest_releases(), now)
+
+    async def _latest_releases(self) -> dict[str, datetime]:
+        """Each agency's newest stored release date: how long it has been quiet."""
+        latest: dict[str, datetime] = {}
+        for source in self._sources.values():
+            items = await self._refresher.store.recent_items(limit=1, source_id=source.id)
+            when = items[0].published if items else None
+            if when is not None and (source.agency not in latest or when > latest[source.agency]):
+                latest[source.agency] = when
+        return latest
 
     async def _run_one(self, sid: str) -> None:
         try:
@@ -73,6 +97,9 @@ class Scheduler:
                 report.state.next_check if report and report.state.next_check
                 else self._clock() + timedelta(seconds=RETRY_AFTER_CRASH)
             )
+            if report is not None:
+                self._last[sid] = report
+                self._bring_forward(self._sources[sid], report)
         finally:
             self._running.pop(sid, None)
 
@@ -93,6 +120,24 @@ class Scheduler:
             event(log, "report_failed", logging.ERROR, source=source.id,
                   error=f"{type(exc).__name__}: {exc}")
         return report
+
+    def _bring_forward(self, source: Source, report: RefreshReport) -> None:
+        """Re-plan the sources of the agencies this report set developing."""
+        if self._activity is None:
+            return
+        now = self._clock()
+        for other in self._activity.sources_of(self._activity.learn(source, report, now)):
+            last = self._last.get(other.id)
+            if other.id == source.id or other.id in self._running or last is None:
+                continue
+            due = schedule.brought_forward(
+                self._refresher.policy, due=self._due[other.id], now=now,
+                last_attempt=last.state.last_attempt, outcome=last.outcome,
+                failures=last.state.consecutive_failures, not_before=last.not_before)
+            if due < self._due[other.id]:
+                event(log, "brought_forward", source=other.id, by=source.id,
+                      was=self._due[other.id], due=due)
+                self._due[other.id] = due
 
     def _seconds_until_next(self, now: datetime) -> float:
         waiting = [d for sid, d in self._due.items() if sid not in self._running]
