@@ -112,7 +112,8 @@ def test_health_threshold():
 @pytest.mark.parametrize(
     "kwargs",
     [dict(floor=0), dict(floor=100, ceiling=50), dict(jitter=1.0), dict(jitter=-0.1),
-     dict(unhealthy_after=0), dict(default_interval=0)],
+     dict(unhealthy_after=0), dict(default_interval=0), dict(developing_interval=0),
+     dict(quiet_factor=0.5), dict(night_factor=0), dict(night_start=24), dict(night_end=-1)],
 )
 def test_policy_rejects_nonsense(kwargs):
     with pytest.raises(ValueError):
@@ -188,8 +189,8 @@ CALM = Activity(last_release=ago(20), zone=NY)  # released yesterday, no story m
          Activity(developed=ago(0.5), zone=NY), NOON, 3600),
         ("quiet for 3 days", dict(outcome=OK), Activity(last_release=ago(72), zone=NY),
          NOON, 1200),
-        ("quiet keeps a slower source interval", dict(outcome=OK, interval=3000),
-         Activity(last_release=ago(72), zone=NY), NOON, 3000),
+        ("quiet slows a source's own interval", dict(outcome=OK, interval=600),
+         Activity(last_release=ago(72), zone=NY), NOON, 2400),
         ("unknown last release is not quiet", dict(outcome=OK), Activity(zone=NY), NOON, 300),
         ("night in the source's zone", dict(outcome=OK),
          Activity(last_release=ago(20, LATE), zone=NY), LATE, 900),
@@ -225,8 +226,9 @@ def test_adaptive_off_keeps_the_fixed_interval():
         (PollPolicy(developing_interval=10), Activity(developed=ago(0.1)), NOON, 60),  # floor
         (PollPolicy(night_start=0, night_end=0), Activity(zone=NY), LATE, 300),  # no night
         (PollPolicy(night_start=1, night_end=5), Activity(zone=NY), LATE, 300),  # 23:30
-        (PollPolicy(quiet_interval=7200, ceiling=3600),
-         Activity(last_release=ago(72)), NOON, 3600),
+        (PollPolicy(quiet_factor=20, ceiling=3600), Activity(last_release=ago(72)), NOON, 3600),
+        (PollPolicy(quiet_factor=1, night_factor=1), Activity(last_release=ago(72), zone=NY),
+         LATE, 300),
         (PollPolicy(developing_for=600), Activity(developed=ago(0.25)), NOON, 300),
     ],
 )
