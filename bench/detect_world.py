@@ -33,8 +33,16 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from bot.ingest import schedule
-from bot.models import Change, ChangeKind, Item, Outcome, RefreshReport, Source, SourceState
-from bot.models import StoryLink
+from bot.models import (
+    Change,
+    ChangeKind,
+    Item,
+    Outcome,
+    RefreshReport,
+    Source,
+    SourceState,
+    StoryLink,
+)
 from bot.stories.cluster import OpenStory, features
 
 EPOCH = datetime(2026, 4, 6, 4, 0, tzinfo=UTC)  # Monday 00:00 EDT, no DST change for weeks
