@@ -23,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
+from bot.errors import StoreError
 from bot.ingest import schedule
 from bot.ingest.activity import AgencyActivity
 from bot.ingest.refresh import Refresher
@@ -78,7 +79,10 @@ class Scheduler:
             state = states.get(sid)
             self._due[sid] = state.next_check if state and state.next_check else now
         if self._activity is not None:
-            self._activity.load(await self._latest_releases(), now)
+            try:
+                self._activity.load(await self._latest_releases(), now)
+            except StoreError as exc:  # the pace starts from what refreshes teach it
+                event(log, "activity_unread", logging.WARNING, error=str(exc))
 
     async def _latest_releases(self) -> dict[str, datetime]:
         """Each agency's newest stored release date: how long it has been quiet."""
@@ -99,7 +103,11 @@ class Scheduler:
             )
             if report is not None:
                 self._last[sid] = report
-                self._bring_forward(self._sources[sid], report)
+                try:
+                    self._bring_forward(self._sources[sid], report)
+                except Exception as exc:  # a re-planning bug must not stop the loop
+                    event(log, "bring_forward_failed", logging.ERROR, source=sid,
+                          error=f"{type(exc).__name__}: {exc}")
         finally:
             self._running.pop(sid, None)
 
