@@ -35,10 +35,12 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.views import ViewBuilder
 from bot.errors import AlertbotError
 from bot.ingest import schedule
+from bot.ingest.activity import AgencyActivity
 from bot.ingest.fetcher import Fetcher
 from bot.ingest.refresh import Refresher
 from bot.ingest.scheduler import Scheduler
 from bot.ingest.tagging import Annotator
+from bot.ingest.zones import zone_of
 from bot.logs import event
 from bot.models import Change, ChangeKind, RefreshReport, Source, StoryLink, Summary
 from bot.queries import StoreQueries
@@ -136,7 +138,10 @@ def policy_from(settings: Settings) -> schedule.PollPolicy:
     p = settings.polling
     return schedule.PollPolicy(
         floor=p.floor, ceiling=p.ceiling, default_interval=p.default_interval,
-        jitter=p.jitter, unhealthy_after=p.unhealthy_after,
+        jitter=p.jitter, unhealthy_after=p.unhealthy_after, adaptive=p.adaptive,
+        developing_interval=p.developing_interval, developing_for=p.developing_for,
+        quiet_after=p.quiet_after, quiet_factor=p.quiet_factor, night_factor=p.night_factor,
+        night_start=p.night_start, night_end=p.night_end,
     )
 
 
@@ -163,8 +168,13 @@ async def build(
     gc.freeze()
     annotator = Annotator(service.gazetteer, service.match)
     tracker = await story_tracker(store, clock())
+    activity = AgencyActivity(
+        chosen, developing_for=policy.developing_for, now=clock(),
+        zones={s.id: zone_of(s, service.gazetteer) for s in chosen},
+        stories=lambda: tracker.open_stories) if policy.adaptive else None
     refresher = Refresher(store=store, fetcher=fetcher, policy=policy, clock=clock,
-                          rand=random.random, annotate=annotator.annotate, stories=tracker)
+                          rand=random.random, annotate=annotator.annotate, stories=tracker,
+                          activity=activity.of if activity else None)
     console = ConsoleChannel(out)
 
     async def deliver(source: Source, report: RefreshReport) -> None:
@@ -176,7 +186,7 @@ async def build(
                 await console.publish(source, change, notes)
 
     scheduler = Scheduler(chosen, refresher, concurrency=p.concurrency, clock=clock,
-                          on_report=deliver)
+                          on_report=deliver, activity=activity)
     return App(settings=settings, sources=chosen, store=store, fetcher=fetcher,
                scheduler=scheduler, policy=policy, subscriptions=service,
                summarize=as_async(summarizer_from(settings)), clock=clock, recorder=recorder)

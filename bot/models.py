@@ -47,6 +47,7 @@ class Source:
     full_text: bool = False  # fetch the linked page when the feed carries only a teaser
     selectors: ListingSelectors | None = None
     builtin: bool = False
+    timezone: str = ""  # IANA zone for the schedule's night; "" = the jurisdiction's
 
 
 class Outcome(enum.StrEnum):
@@ -208,6 +209,7 @@ class RefreshReport:
     bytes_read: int = 0
     parsed: bool = False  # False when a 304 or identical body hash skipped the parse
     links: tuple[StoryLink, ...] = ()  # the stories the NEW items joined, as recorded
+    not_before: datetime | None = None  # the server's earliest next poll (max-age, Retry-After)
 
     def of_kind(self, kind: ChangeKind) -> list[Change]:
         return [c for c in self.changes if c.kind is kind]

@@ -16,6 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -63,6 +64,15 @@ class PollingSettings(_Section):
     user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
     builtin_sources: bool = True
     disabled_sources: tuple[str, ...] = ()
+    # The adaptive pace (bot/ingest/schedule.py, rule 2); false = every source at its interval.
+    adaptive: bool = True
+    developing_interval: float = Field(default=60.0, gt=0, le=86400)
+    developing_for: float = Field(default=10800.0, ge=60, le=7 * 86400)
+    quiet_after: float = Field(default=172800.0, ge=3600, le=90 * 86400)
+    quiet_factor: float = Field(default=4.0, ge=1, le=100)
+    night_factor: float = Field(default=3.0, ge=1, le=100)
+    night_start: int = Field(default=23, ge=0, le=23)
+    night_end: int = Field(default=6, ge=0, le=23)
 
     @model_validator(mode="after")
     def _ordered(self) -> PollingSettings:
@@ -103,6 +113,7 @@ class SourceSettings(_Section):
     enabled: bool = True
     full_text: bool = False
     selectors: SelectorSettings | None = None
+    timezone: str = ""  # IANA name; empty = the jurisdiction's zone
 
     @field_validator("id")
     @classmethod
@@ -116,6 +127,17 @@ class SourceSettings(_Section):
     def _url(cls, v: str) -> str:
         if not re.match(r"^https?://[^\s/]+", v):
             raise ValueError("expected an absolute http:// or https:// address")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        if v:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError("unknown time zone: use an IANA name such as "
+                                 '"America/Los_Angeles" (or leave it out)') from None
         return v
 
     @model_validator(mode="after")
@@ -134,6 +156,7 @@ class SourceSettings(_Section):
             jurisdiction=self.jurisdiction, name=self.name or self.id, interval=self.interval,
             enabled=self.enabled, full_text=self.full_text,
             selectors=ListingSelectors(**sel.model_dump()) if sel else None,
+            timezone=self.timezone,
         )
 
 

@@ -138,3 +138,32 @@ def test_llm_summaries_are_off_by_default_and_wired_when_configured(tmp_path: Pa
     llm = summarizer_from(load_settings(path, {"ALERTBOT_LLM_API_KEY": "sk-secret-7"}))
     assert isinstance(llm, LLMSummarizer) and llm.api_key == "sk-secret-7"
     assert "sk-secret-7" not in repr(llm)
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[polling]\ndeveloping_interval = 0\n",
+         "polling.developing_interval = 0: Input should be greater than 0"),
+        ("[polling]\nnight_start = 24\n",
+         "polling.night_start = 24: Input should be less than or equal to 23"),
+        ("[polling]\nquiet_factor = 0.5\n",
+         "polling.quiet_factor = 0.5: Input should be greater than or equal to 1"),
+        ("[polling]\ndeveloping_for = inf\n", "polling.developing_for = inf"),
+        ("[[sources]]\nid = \"x\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n"
+         "timezone = \"Pacific/Sacramento\"\n",
+         "sources.0.timezone = 'Pacific/Sacramento': unknown time zone: use an IANA name"),
+    ],
+)
+def test_bad_schedule_values_name_key_value_and_rule(tmp_path: Path, toml: str,
+                                                     expected: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, toml), {})
+    assert expected in str(err.value)
+
+
+def test_a_source_may_name_its_time_zone(tmp_path: Path) -> None:
+    path = write(tmp_path, "[[sources]]\nid = \"x\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n"
+                           "timezone = \"America/Chicago\"\n")
+    [source] = [s for s in load_settings(path, {}).effective_sources() if s.id == "x"]
+    assert source.timezone == "America/Chicago"

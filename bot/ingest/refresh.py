@@ -61,6 +61,7 @@ class Refresher:
     rand: Callable[[], float]
     annotate: Annotate | None = None  # tags and matches for NEW/REVISED items
     stories: StoryTracker | None = None  # developing stories the NEW items join
+    activity: Callable[[Source], schedule.Activity] | None = None  # the agency's, for the pace
 
     async def refresh(self, source: Source, *, force: bool = False) -> RefreshReport:
         """`force`: fetch even a source disabled by a 410 Gone (a success enables it again)."""
@@ -154,7 +155,8 @@ class Refresher:
         changes: tuple[Change, ...], parsed: bool, ttl: float | None = None, warning: str = "",
         annotations: Annotations = Annotations(),  # noqa: B008 (frozen, never mutated)
     ) -> RefreshReport:
-        state = self._next_state(source, prev, result, now, ttl)
+        released = any(c.kind is ChangeKind.NEW for c in changes)
+        state = self._next_state(source, prev, result, now, ttl, released)
         if changes:
             # Announce what the store recorded: another feed may have stored the same
             # release since our dedup read, and then it is SEEN here, not NEW again.
@@ -168,6 +170,9 @@ class Refresher:
             detail=(result.detail or warning) + _ceiling_note(result, state.next_check, now),
             elapsed=result.elapsed, bytes_read=result.bytes_read, parsed=parsed,
             links=tuple(lk for lk in annotations.links if lk.item_key in new),
+            not_before=now + timedelta(seconds=schedule.not_before_seconds(
+                outcome=result.outcome, failures=state.consecutive_failures, policy=self.policy,
+                max_age=result.max_age, ttl=ttl, retry_after=result.retry_after)),
         )
         _log_report(report)
         _log_disabling(source, prev, state)
@@ -181,13 +186,17 @@ class Refresher:
 
     def _next_state(
         self, source: Source, prev: SourceState, result: FetchResult, now: datetime,
-        ttl: float | None,
+        ttl: float | None, released: bool = False,
     ) -> SourceState:
         outcome = result.outcome
         failures = schedule.failures_after(prev.consecutive_failures, outcome)
+        activity = self.activity(source) if self.activity else None
+        if activity is not None and released:  # its own release sets the agency developing
+            activity = replace(activity, last_release=now)
         next_check = schedule.next_check(
             self.policy, now=now, outcome=outcome, failures=failures, interval=source.interval,
             max_age=result.max_age, ttl=ttl, retry_after=result.retry_after, rand=self.rand(),
+            activity=activity,
         )
         off_url, off_since = waiting.disabled_after(prev, source.url, outcome, now)
         common = dict(next_check=next_check, consecutive_failures=failures, last_attempt=now,

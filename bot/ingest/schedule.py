@@ -3,22 +3,36 @@
 The rules, applied in this order to the outcome of the poll that just ended:
 
 1. Base interval: the source's own `interval` if set (> 0), else `policy.default_interval`.
-2. Success (OK or NOT_MODIFIED): wait the base interval, but never less than the server's
+2. Pace (adaptive, success only; `pace()`): given the agency's `Activity` at `now`,
+   - developing — a release of the agency, or a story it is part of (or addressed to) moved,
+     within `developing_for`: base = min(base, developing_interval). A story beats night;
+   - else quiet — its newest release is older than `quiet_after` — and/or night in the
+     source's zone (`night_start` <= local hour < `night_end`): base times `quiet_factor`
+     and/or `night_factor` (the larger when both: slower, not slower still);
+   - else the base interval. No activity given, or `adaptive` off: the base interval.
+3. Success (OK or NOT_MODIFIED): wait the paced interval, but never less than the server's
    freshness hints — HTTP `max_age` (Cache-Control / Expires) and the RSS `<ttl>`:
-   raw = max(base, max_age, ttl). Polling before they expire only fetches the same bytes.
-3. Failure, source unhealthy (`failures >= policy.unhealthy_after`): raw = ceiling. A source
+   raw = max(pace, max_age, ttl). Polling before they expire only fetches the same bytes; a
+   developing story does not change that. A 304 is a success: it keeps the story's pace.
+4. Failure, source unhealthy (`failures >= policy.unhealthy_after`): raw = ceiling. A source
    down for hours is retried at the slowest pace, not hammered.
-4. Rate limited with a Retry-After: raw = retry_after (the server said exactly when).
-5. Any other failure (including rate limited without Retry-After): exponential backoff,
+5. Rate limited with a Retry-After: raw = retry_after (the server said exactly when).
+6. Any other failure (including rate limited without Retry-After): exponential backoff,
    raw = base * 2 ** (failures - 1), so 1 failure waits base, 2 wait 2x base, 3 wait 4x ...
-6. Jitter spreads sources that share an interval: raw * (1 + jitter * (2 * rand - 1)), with
+   (from the base interval of rule 1: activity never shortens a backoff).
+7. Jitter spreads sources that share an interval: raw * (1 + jitter * (2 * rand - 1)), with
    rand in [0, 1] (0.5 = no jitter). Jitter never pulls the delay below a server hint
    (max_age / ttl on success, retry_after when rate limited): it only spreads upward from it.
-7. Clamp to [floor, ceiling] last, always — a hint or backoff beyond the ceiling waits the
+8. Clamp to [floor, ceiling] last, always — a hint or backoff beyond the ceiling waits the
    ceiling, a Retry-After below the floor waits the floor.
 
 `failures` is the count of consecutive failures *including* the poll that just ended, as
 returned by `failures_after(previous, outcome)`.
+
+Bringing a source forward (`brought_forward`): when a story its agency is part of develops
+elsewhere, a healthy source waiting out a calm interval becomes due at its last attempt plus
+the developing pace — never before the server's "not before" (`not_before`), never while it
+is backing off, rate limited or unhealthy.
 
 This module must not import bot.store, bot.channels or bot.delivery; it imports only
 bot.models.
@@ -28,7 +42,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.models import Outcome
 
@@ -43,6 +57,15 @@ class PollPolicy:
     default_interval: float = 300.0
     jitter: float = 0.1  # ± fraction of the interval
     unhealthy_after: int = 5  # consecutive failures before a source is unhealthy
+    # The adaptive pace (rule 2); `adaptive = False` keeps the fixed base interval.
+    adaptive: bool = True
+    developing_interval: float = 60.0  # while a story the agency is part of develops
+    developing_for: float = 3 * 3600.0  # how long a release or an answer keeps it developing
+    quiet_after: float = 2 * 86400.0  # no release for this long: the agency is quiet
+    quiet_factor: float = 4.0  # 300 s -> 20 min
+    night_factor: float = 3.0  # 300 s -> 15 min
+    night_start: int = 23  # local hours [start, end) in the source's zone; equal = no night
+    night_end: int = 6
 
     def __post_init__(self) -> None:
         if not 0 < self.floor <= self.ceiling:
@@ -53,6 +76,24 @@ class PollPolicy:
             raise ValueError(f"jitter must be in [0, 1), got {self.jitter}")
         if self.unhealthy_after < 1:
             raise ValueError(f"unhealthy_after must be at least 1, got {self.unhealthy_after}")
+        for name in ("developing_interval", "developing_for", "quiet_after"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not (self.quiet_factor >= 1 and self.night_factor >= 1):
+            raise ValueError(f"quiet_factor and night_factor must be at least 1, got "
+                             f"{self.quiet_factor} and {self.night_factor}")
+        if not (0 <= self.night_start <= 23 and 0 <= self.night_end <= 23):
+            raise ValueError(f"night hours must be 0..23, got {self.night_start}, "
+                             f"{self.night_end}")
+
+
+@dataclass(frozen=True)
+class Activity:
+    """What the worker knows of a source's agency at `now` (aware times, None = unknown)."""
+
+    last_release: datetime | None = None  # the agency's newest release
+    developed: datetime | None = None  # a story it is part of, or addressed to, last moved
+    zone: tzinfo = UTC  # the source's local time zone, for night
 
 
 def failures_after(previous: int, outcome: Outcome) -> int:
@@ -67,35 +108,98 @@ def is_healthy(failures: int, policy: PollPolicy) -> bool:
 def next_check(
     policy: PollPolicy, *, now: datetime, outcome: Outcome, failures: int,
     interval: float | None = None, max_age: float | None = None, ttl: float | None = None,
-    retry_after: float | None = None, rand: float = 0.5,
+    retry_after: float | None = None, rand: float = 0.5, activity: Activity | None = None,
 ) -> datetime:
     """`now` plus `delay_for(...)`: the moment the source is due again."""
     return now + timedelta(seconds=delay_for(
         policy, outcome=outcome, failures=failures, interval=interval, max_age=max_age,
-        ttl=ttl, retry_after=retry_after, rand=rand,
+        ttl=ttl, retry_after=retry_after, rand=rand, activity=activity, now=now,
     ))
 
 
 def delay_for(
     policy: PollPolicy, *, outcome: Outcome, failures: int, interval: float | None = None,
     max_age: float | None = None, ttl: float | None = None, retry_after: float | None = None,
-    rand: float = 0.5,
+    rand: float = 0.5, activity: Activity | None = None, now: datetime | None = None,
 ) -> float:
-    """Seconds until the next poll, by the rules in the module docstring."""
+    """Seconds until the next poll, by the rules in the module docstring. `activity` counts
+    only with `now` (the moment it describes)."""
     base = interval if interval is not None and interval > 0 else policy.default_interval
-    hint = 0.0  # the server's "not before": jitter may not pull the delay under it
+    hint = not_before_seconds(outcome=outcome, failures=failures, policy=policy,
+                              max_age=max_age, ttl=ttl, retry_after=retry_after)
     if not outcome.is_failure:
-        hint = max(_seconds(max_age), _seconds(ttl))
-        raw = max(base, hint)
+        paced = pace(policy, base, activity, now) if now is not None else base
+        raw = max(paced, hint)
     elif not is_healthy(failures, policy):
         raw = policy.ceiling
     elif outcome is Outcome.RATE_LIMITED and retry_after is not None:
-        hint = raw = _seconds(retry_after)
+        raw = hint
     else:
         raw = base * 2.0 ** min(max(failures, 1) - 1, _MAX_DOUBLINGS)
     rand = 0.5 if math.isnan(rand) else min(max(rand, 0.0), 1.0)
     delay = max(raw * (1 + policy.jitter * (2 * rand - 1)), hint)
-    return min(max(delay, policy.floor), policy.ceiling)
+    return _clamp(delay, policy)
+
+
+def not_before_seconds(
+    *, outcome: Outcome, failures: int, policy: PollPolicy, max_age: float | None = None,
+    ttl: float | None = None, retry_after: float | None = None,
+) -> float:
+    """The server's "not before", in seconds from the poll: max_age / ttl after a success,
+    Retry-After when rate limited (while healthy), else 0. Nothing may schedule under it."""
+    if not outcome.is_failure:
+        return max(_seconds(max_age), _seconds(ttl))
+    if outcome is Outcome.RATE_LIMITED and is_healthy(failures, policy):
+        return _seconds(retry_after)
+    return 0.0
+
+
+def pace(policy: PollPolicy, base: float, activity: Activity | None, now: datetime) -> float:
+    """Rule 2: the interval after a success, given what the agency is doing at `now`."""
+    if not policy.adaptive or activity is None:
+        return base
+    if is_developing(policy, activity, now):
+        return min(base, policy.developing_interval)
+    factor = 1.0
+    last = activity.last_release
+    if last is not None and (now - last).total_seconds() > policy.quiet_after:
+        factor = policy.quiet_factor
+    if _is_night(policy, now.astimezone(activity.zone).hour):
+        factor = max(factor, policy.night_factor)
+    return base * factor
+
+
+def is_developing(policy: PollPolicy, activity: Activity, now: datetime) -> bool:
+    """A release, or a story move, within `developing_for` before `now` (or after it: a
+    clock that stepped back must not slow a story down)."""
+    return any(
+        t is not None and (now - t).total_seconds() <= policy.developing_for
+        for t in (activity.last_release, activity.developed)
+    )
+
+
+def brought_forward(
+    policy: PollPolicy, *, due: datetime, now: datetime, last_attempt: datetime | None,
+    outcome: Outcome | None, failures: int, not_before: datetime | None,
+) -> datetime:
+    """The due time of a source whose agency just became developing: no later than its last
+    attempt plus the developing pace, never before the server's `not_before` nor `now`.
+    A source backing off, rate limited or unhealthy — or never polled — keeps its due time."""
+    if not policy.adaptive or last_attempt is None or outcome is None:
+        return due
+    if outcome.is_failure or failures > 0:
+        return due
+    soon = last_attempt + timedelta(seconds=_clamp(policy.developing_interval, policy))
+    return min(due, max(soon, not_before or soon, now))
+
+
+def _is_night(policy: PollPolicy, hour: int) -> bool:
+    start, end = policy.night_start, policy.night_end
+    return start <= hour < end if start <= end else hour >= start or hour < end
+
+
+def _clamp(seconds: float, policy: PollPolicy) -> float:
+    return min(max(seconds, policy.floor), policy.ceiling)
 
 
 def _seconds(value: float | None) -> float:

@@ -8,6 +8,13 @@ Retry-After, a backoff, or disabled by a 410 Gone; `force` polls it anyway) or c
 `run(stop)` returns once `stop` is set and the refreshes in flight have finished (or the grace
 period ran out). Reports go to `on_report`, which the composition root wires to the channels.
 
+With an `AgencyActivity` (the adaptive schedule), the loop loads each agency's newest stored
+release at start and teaches it every report. When a NEW item sets agencies developing (its
+own, the other agencies in the story it joined, the agencies that story names), their other
+sources are re-planned at once — due no later than their last attempt plus the developing
+pace (`schedule.brought_forward`) — instead of waiting out a quiet interval. Only sources
+refreshed since start are brought forward: their server's "not before" is known.
+
 Must not import bot.channels or bot.delivery.
 """
 
@@ -18,8 +25,9 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from bot.errors import AlertbotError
-from bot.ingest import waiting
+from bot.errors import AlertbotError, StoreError
+from bot.ingest import schedule, waiting
+from bot.ingest.activity import AgencyActivity
 from bot.ingest.refresh import Refresher
 from bot.logs import event
 from bot.models import PollResult, RefreshReport, Source
@@ -34,6 +42,7 @@ class Scheduler:
     def __init__(
         self, sources: Sequence[Source], refresher: Refresher, *, concurrency: int,
         clock: Callable[[], datetime], on_report: OnReport,
+        activity: AgencyActivity | None = None,
     ) -> None:
         self._sources = {s.id: s for s in sources}
         self._refresher = refresher
@@ -42,6 +51,8 @@ class Scheduler:
         self._on_report = on_report
         self._due: dict[str, datetime] = {}
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._activity = activity
+        self._last: dict[str, RefreshReport] = {}  # each source's latest report since start
 
     async def poll_once(
         self, source_ids: Iterable[str] | None = None, *, force: bool = False
@@ -89,6 +100,21 @@ class Scheduler:
         for sid in self._sources:
             state = states.get(sid)
             self._due[sid] = state.next_check if state and state.next_check else now
+        if self._activity is not None:
+            try:
+                self._activity.load(await self._latest_releases(), now)
+            except StoreError as exc:  # the pace starts from what refreshes teach it
+                event(log, "activity_unread", logging.WARNING, error=str(exc))
+
+    async def _latest_releases(self) -> dict[str, datetime]:
+        """Each agency's newest stored release date: how long it has been quiet."""
+        latest: dict[str, datetime] = {}
+        for source in self._sources.values():
+            items = await self._refresher.store.recent_items(limit=1, source_id=source.id)
+            when = items[0].published if items else None
+            if when is not None and (source.agency not in latest or when > latest[source.agency]):
+                latest[source.agency] = when
+        return latest
 
     async def _run_one(self, sid: str) -> None:
         try:
@@ -97,6 +123,13 @@ class Scheduler:
                 report.state.next_check if report and report.state.next_check
                 else self._clock() + timedelta(seconds=RETRY_AFTER_CRASH)
             )
+            if report is not None:
+                self._last[sid] = report
+                try:
+                    self._bring_forward(self._sources[sid], report)
+                except Exception as exc:  # a re-planning bug must not stop the loop
+                    event(log, "bring_forward_failed", logging.ERROR, source=sid,
+                          error=f"{type(exc).__name__}: {exc}")
         finally:
             self._running.pop(sid, None)
 
@@ -123,11 +156,29 @@ class Scheduler:
                   error=f"{type(exc).__name__}: {exc}")
         return report
 
+    def _bring_forward(self, source: Source, report: RefreshReport) -> None:
+        """Re-plan the sources of the agencies this report set developing."""
+        if self._activity is None:
+            return
+        now = self._clock()
+        for other in self._activity.sources_of(self._activity.learn(source, report, now)):
+            last = self._last.get(other.id)
+            if other.id == source.id or other.id in self._running or last is None:
+                continue
+            due = schedule.brought_forward(
+                self._refresher.policy, due=self._due[other.id], now=now,
+                last_attempt=last.state.last_attempt, outcome=last.outcome,
+                failures=last.state.consecutive_failures, not_before=last.not_before)
+            if due < self._due[other.id]:
+                event(log, "brought_forward", source=other.id, by=source.id,
+                      was=self._due[other.id], due=due)
+                self._due[other.id] = due
+
     def _seconds_until_next(self, now: datetime) -> float:
-        waiting = [d for sid, d in self._due.items() if sid not in self._running]
-        if not waiting:
+        due = [d for sid, d in self._due.items() if sid not in self._running]
+        if not due:
             return MAX_SLEEP
-        return max(0.05, min(MAX_SLEEP, (min(waiting) - now).total_seconds()))
+        return max(0.05, min(MAX_SLEEP, (min(due) - now).total_seconds()))
 
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
         """Sleep until the next due time, a refresh finishing, or stop."""

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.ingest.schedule import PollPolicy, delay_for, failures_after, is_healthy, next_check
+from bot.ingest.schedule import (
+    Activity,
+    PollPolicy,
+    brought_forward,
+    delay_for,
+    failures_after,
+    is_healthy,
+    next_check,
+    not_before_seconds,
+)
 from bot.models import Outcome
 
 P = PollPolicy()  # floor 60, ceiling 3600, default 300, jitter 0.1, unhealthy after 5
@@ -102,7 +112,8 @@ def test_health_threshold():
 @pytest.mark.parametrize(
     "kwargs",
     [dict(floor=0), dict(floor=100, ceiling=50), dict(jitter=1.0), dict(jitter=-0.1),
-     dict(unhealthy_after=0), dict(default_interval=0)],
+     dict(unhealthy_after=0), dict(default_interval=0), dict(developing_interval=0),
+     dict(quiet_factor=0.5), dict(night_factor=0), dict(night_start=24), dict(night_end=-1)],
 )
 def test_policy_rejects_nonsense(kwargs):
     with pytest.raises(ValueError):
@@ -133,3 +144,156 @@ def test_success_never_polls_before_hint_or_ceiling(hint, rand, interval):
 def test_backoff_never_shrinks_as_failures_grow(failures, rand):
     now = delay_for(P, outcome=SE, failures=failures, rand=rand)
     assert delay_for(P, outcome=SE, failures=failures + 1, rand=rand) >= now
+
+
+# -- the adaptive pace: toward the story, slower when quiet or at night ---------------------
+
+NY, LA = ZoneInfo("America/New_York"), ZoneInfo("America/Los_Angeles")
+NOON = datetime(2026, 2, 12, 17, 0, tzinfo=UTC)  # 12:00 in New York, 09:00 in Los Angeles
+LATE = datetime(2026, 2, 13, 4, 30, tzinfo=UTC)  # 23:30 in New York, 20:30 in Los Angeles
+
+
+def ago(hours: float, now: datetime = NOON) -> datetime:
+    return now - timedelta(hours=hours)
+
+
+CALM = Activity(last_release=ago(20), zone=NY)  # released yesterday, no story moving
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs", "activity", "now", "expected"),
+    [
+        ("calm: the base interval", dict(outcome=OK), CALM, NOON, 300),
+        ("own release an hour ago: developing", dict(outcome=OK),
+         Activity(last_release=ago(1), zone=NY), NOON, 60),
+        ("another agency answered 10 min ago", dict(outcome=OK),
+         Activity(last_release=ago(30), developed=ago(1 / 6), zone=NY), NOON, 60),
+        ("developing is over after 3 h", dict(outcome=OK),
+         Activity(last_release=ago(20), developed=ago(3.1), zone=NY), NOON, 300),
+        ("a future release (clock stepped back) still counts", dict(outcome=OK),
+         Activity(last_release=NOON + timedelta(minutes=5), zone=NY), NOON, 60),
+        ("a 304 keeps the story's pace", dict(outcome=NM),
+         Activity(developed=ago(0.5), zone=NY), NOON, 60),
+        ("developing speeds up a slow source", dict(outcome=OK, interval=900),
+         Activity(developed=ago(0.5), zone=NY), NOON, 60),
+        ("developing never polls under max-age", dict(outcome=OK, max_age=300),
+         Activity(developed=ago(0.5), zone=NY), NOON, 300),
+        ("developing never polls under the rss ttl", dict(outcome=NM, ttl=600),
+         Activity(developed=ago(0.5), zone=NY), NOON, 600),
+        ("developing never polls under Retry-After", dict(outcome=RL, failures=1,
+                                                          retry_after=240),
+         Activity(developed=ago(0.5), zone=NY), NOON, 240),
+        ("developing never shortens a backoff", dict(outcome=SE, failures=2),
+         Activity(developed=ago(0.5), zone=NY), NOON, 600),
+        ("developing never retries an unhealthy source sooner", dict(outcome=SE, failures=5),
+         Activity(developed=ago(0.5), zone=NY), NOON, 3600),
+        ("quiet for 3 days", dict(outcome=OK), Activity(last_release=ago(72), zone=NY),
+         NOON, 1200),
+        ("quiet slows a source's own interval", dict(outcome=OK, interval=600),
+         Activity(last_release=ago(72), zone=NY), NOON, 2400),
+        ("unknown last release is not quiet", dict(outcome=OK), Activity(zone=NY), NOON, 300),
+        ("night in the source's zone", dict(outcome=OK),
+         Activity(last_release=ago(20, LATE), zone=NY), LATE, 900),
+        ("the same moment is evening in Los Angeles", dict(outcome=OK),
+         Activity(last_release=ago(20, LATE), zone=LA), LATE, 300),
+        ("a developing story beats night", dict(outcome=OK),
+         Activity(developed=ago(1, LATE), zone=NY), LATE, 60),
+        ("quiet and night: the slower", dict(outcome=OK),
+         Activity(last_release=ago(72, LATE), zone=NY), LATE, 1200),
+        ("quiet beyond the ceiling waits the ceiling", dict(outcome=OK, interval=86400),
+         Activity(last_release=ago(72), zone=NY), NOON, 3600),
+        ("night does not touch a failure", dict(outcome=SE, failures=1),
+         Activity(last_release=ago(20, LATE), zone=NY), LATE, 300),
+    ],
+)
+def test_adaptive_pace(case, kwargs, activity, now, expected):
+    kwargs = {"failures": 0, **kwargs}
+    assert delay_for(P, activity=activity, now=now, **kwargs) == expected, case
+    assert next_check(P, now=now, activity=activity, **kwargs) == now + timedelta(
+        seconds=expected), case
+
+
+def test_adaptive_off_keeps_the_fixed_interval():
+    fixed = PollPolicy(adaptive=False)
+    for activity, now in [(Activity(developed=ago(0.5)), NOON),
+                          (Activity(last_release=ago(72), zone=NY), LATE)]:
+        assert delay_for(fixed, outcome=OK, failures=0, activity=activity, now=now) == 300
+
+
+@pytest.mark.parametrize(
+    ("policy", "activity", "now", "expected"),
+    [
+        (PollPolicy(developing_interval=10), Activity(developed=ago(0.1)), NOON, 60),  # floor
+        (PollPolicy(night_start=0, night_end=0), Activity(zone=NY), LATE, 300),  # no night
+        (PollPolicy(night_start=1, night_end=5), Activity(zone=NY), LATE, 300),  # 23:30
+        (PollPolicy(quiet_factor=20, ceiling=3600), Activity(last_release=ago(72)), NOON, 3600),
+        (PollPolicy(quiet_factor=1, night_factor=1), Activity(last_release=ago(72), zone=NY),
+         LATE, 300),
+        (PollPolicy(developing_for=600), Activity(developed=ago(0.25)), NOON, 300),
+    ],
+)
+def test_adaptive_knobs(policy, activity, now, expected):
+    assert delay_for(policy, outcome=OK, failures=0, activity=activity, now=now) == expected
+
+
+DUE = NOON + timedelta(minutes=25)  # a calm interval being waited out
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs", "expected"),
+    [
+        ("polled 2 min ago: due now", dict(last_attempt=ago(2 / 60)), NOON),
+        ("polled 20 s ago: a minute after it", dict(last_attempt=NOON - timedelta(seconds=20)),
+         NOON + timedelta(seconds=40)),
+        ("never before the server's max-age", dict(
+            last_attempt=ago(1 / 60), not_before=NOON + timedelta(minutes=4)),
+         NOON + timedelta(minutes=4)),
+        ("a past not-before changes nothing", dict(
+            last_attempt=ago(1 / 60), not_before=ago(1)), NOON),
+        ("already due sooner", dict(last_attempt=NOON - timedelta(seconds=20),
+                                   due=NOON + timedelta(seconds=5)),
+         NOON + timedelta(seconds=5)),
+        ("backing off: unchanged", dict(last_attempt=ago(1 / 60), outcome=SE, failures=2), DUE),
+        ("rate limited: unchanged", dict(last_attempt=ago(1 / 60), outcome=RL, failures=1,
+                                         not_before=NOON + timedelta(hours=2)), DUE),
+        ("unhealthy: unchanged", dict(last_attempt=ago(1 / 60), outcome=TO, failures=7), DUE),
+        ("never polled: unchanged", dict(last_attempt=None, outcome=None), DUE),
+    ],
+)
+def test_brought_forward(case, kwargs, expected):
+    kwargs = {"due": DUE, "outcome": NM, "failures": 0, "not_before": None, **kwargs}
+    assert brought_forward(P, now=NOON, **kwargs) == expected, case
+    assert brought_forward(PollPolicy(adaptive=False), now=NOON, **kwargs) == kwargs["due"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        (dict(outcome=OK, failures=0, max_age=300, ttl=600), 600),
+        (dict(outcome=NM, failures=0), 0),
+        (dict(outcome=RL, failures=1, retry_after=120), 120),
+        (dict(outcome=RL, failures=5, retry_after=120), 0),  # unhealthy: the ceiling rules
+        (dict(outcome=SE, failures=1, retry_after=120, max_age=50), 0),
+    ],
+)
+def test_not_before_seconds(kwargs, expected):
+    assert not_before_seconds(policy=P, **kwargs) == expected
+
+
+times = st.none() | st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 3, 1),
+                                 timezones=st.just(UTC))
+activities = st.none() | st.builds(Activity, last_release=times, developed=times,
+                                   zone=st.sampled_from([UTC, NY, LA]))
+
+
+@given(outcome=st.sampled_from(list(Outcome)), failures=st.integers(0, 100), interval=hints,
+       max_age=hints, ttl=hints, retry_after=hints, rand=st.floats(0, 1),
+       activity=activities, now=times.filter(lambda t: t is not None))
+def test_adaptive_always_within_floor_and_ceiling_and_after_hints(
+        outcome, failures, interval, max_age, ttl, retry_after, rand, activity, now):
+    delay = delay_for(P, outcome=outcome, failures=failures, interval=interval, max_age=max_age,
+                      ttl=ttl, retry_after=retry_after, rand=rand, activity=activity, now=now)
+    assert P.floor <= delay <= P.ceiling
+    hint = not_before_seconds(outcome=outcome, failures=failures, policy=P, max_age=max_age,
+                              ttl=ttl, retry_after=retry_after)
+    assert delay >= min(hint, P.ceiling)

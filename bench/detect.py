@@ -1,0 +1,169 @@
+"""How soon alertbot sees a release, and what it costs the newsrooms: the adaptive schedule
+beside the fixed 300 s one, on the same simulated weeks.
+
+Run: .venv/bin/python bench/detect.py [--weeks 1 4] [--seed 7] [--polling KEY=VALUE ...]
+
+(`--polling developing_for=7200` tries another `[polling]` setting in the adaptive run.)
+
+The real `Scheduler` (its loop, its bring-forward), the real `AgencyActivity` and the real
+pure schedule, configured from the defaults of `[polling]` through the app's own
+`policy_from`, poll the five built-in sources (their ids, agencies, intervals and zones) in a
+simulated world (bench/detect_world.py): four hosts publishing in bursts and quiet days,
+nights and weekends, WordPress's max-age=300 on the Governor's feed, an occasional 429 with
+Retry-After. An asyncio loop with a virtual clock runs weeks in seconds; the fixed schedule
+is the same Scheduler with `adaptive = false`.
+
+Prints, per run: the detection delay (from publication to the first poll that carries the
+release) at p50 / p95 for releases of developing stories (every story release after its
+first) and for all releases, the developing delays per agency, and the requests per host
+per hour (mean over the run, and the busiest hour), counting feed polls, the DHS listing's
+second page and the release pages the full-text sources fetch. Goal: developing p50 <= 45 s,
+p95 <= 120 s; <= 60 requests per hour per host on average. No asserts: the goal line says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from detect_world import (  # noqa: E402  (bench/ is the script's own folder)
+    DAY,
+    EPOCH,
+    HOSTS,
+    MAX_AGE,
+    Newsrooms,
+    Release,
+    SimRefresher,
+    VirtualLoop,
+    publish,
+)
+
+from bot.app import policy_from  # noqa: E402
+from bot.ingest.activity import AgencyActivity  # noqa: E402
+from bot.ingest.catalog import BUILTIN_SOURCES  # noqa: E402
+from bot.ingest.scheduler import Scheduler  # noqa: E402
+from bot.ingest.zones import zone_of  # noqa: E402
+from bot.models import RefreshReport, Source  # noqa: E402
+from bot.settings import PollingSettings, Settings  # noqa: E402
+from subscriptions.gazetteer import load_gazetteer  # noqa: E402
+
+GOALS = (45.0, 120.0, 60.0)  # developing p50, p95 (s); requests per host per hour
+
+
+@dataclass
+class Run:
+    releases: list[Release]
+    delays: dict[str, float]
+    requests: dict[str, list[int]]  # host -> requests in each hour of the run
+    seconds: float  # real time the simulation took
+
+
+async def simulate(weeks: int, seed: int, adaptive: bool, knobs: dict[str, str]) -> Run:
+    loop = asyncio.get_running_loop()
+    polling = {**knobs, "adaptive": adaptive} if adaptive else {"adaptive": False}
+    policy = policy_from(Settings(polling=PollingSettings.model_validate(polling)))
+    releases = publish(weeks, random.Random(seed))
+    newsrooms = Newsrooms(releases, random.Random(seed + 1))
+
+    def clock():  # type: ignore[no-untyped-def]
+        return EPOCH + timedelta(seconds=loop.time())
+
+    refresher = SimRefresher(newsrooms, policy, clock, random.Random(seed + 2))
+    activity = None
+    if policy.adaptive:
+        gazetteer = load_gazetteer()
+        activity = AgencyActivity(BUILTIN_SOURCES, developing_for=policy.developing_for,
+                                  now=clock(), stories=refresher.open_stories,
+                                  zones={s.id: zone_of(s, gazetteer) for s in BUILTIN_SOURCES})
+        refresher.activity = activity.of
+
+    async def nowhere(source: Source, report: RefreshReport) -> None:
+        return None
+
+    scheduler = Scheduler(BUILTIN_SOURCES, refresher,  # type: ignore[arg-type]
+                          concurrency=8, clock=clock, on_report=nowhere, activity=activity)
+    stop = asyncio.Event()
+    hours = int(7 * weeks * DAY // 3600)
+    loop.call_at(loop.time() + 7 * weeks * DAY, stop.set)
+    started = time.process_time()
+    await scheduler.run(stop)
+    requests = {h: [newsrooms.requests[h][i] for i in range(hours)]
+                for h in sorted(set(HOSTS.values()))}
+    return Run(releases, newsrooms.detected, requests, time.process_time() - started)
+
+
+def run(weeks: int, seed: int, adaptive: bool, knobs: dict[str, str] | None = None) -> Run:
+    with asyncio.Runner(loop_factory=VirtualLoop) as runner:
+        return runner.run(simulate(weeks, seed, adaptive, knobs or {}))
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def delays(r: Run, which: Sequence[Release]) -> list[float]:
+    return [r.delays[x.key] for x in which if x.key in r.delays]
+
+
+def report(weeks: int, seed: int, knobs: dict[str, str]) -> None:
+    fixed, adaptive = run(weeks, seed, False), run(weeks, seed, True, knobs)
+    rel = adaptive.releases
+    developing = [x for x in rel if x.follow_up]
+    stories = len({x.story for x in developing})
+    print(f"\n{weeks} week(s), seed {seed}: {len(rel)} releases, {len(developing)} of them "
+          f"developments of {stories} stories; 5 sources on {len(adaptive.requests)} hosts")
+    print(f"  {'':10} {'developing p50 / p95':>22} {'all p50 / p95':>18} {'missed':>7} "
+          f"{'sim CPU':>8}")
+    for name, r in (("fixed 300", fixed), ("adaptive", adaptive)):
+        dev, every = delays(r, developing), delays(r, rel)
+        print(f"  {name:10} {pct(dev, 50):9.0f} s / {pct(dev, 95):5.0f} s "
+              f"{pct(every, 50):7.0f} s / {pct(every, 95):5.0f} s {len(rel) - len(every):7} "
+              f"{r.seconds:7.1f}s")
+    print("  developing, per agency (p50 / p95, adaptive beside fixed):")
+    for agency in ("dhs", "ice", "governor", "ag"):
+        mine = [x for x in developing if x.agency == agency]
+        a, f = delays(adaptive, mine), delays(fixed, mine)
+        if a:
+            print(f"    {agency:9} n={len(mine):3}  {pct(a, 50):4.0f} / {pct(a, 95):4.0f} s   "
+                  f"fixed {pct(f, 50):4.0f} / {pct(f, 95):4.0f} s")
+    print("  requests per host per hour, mean / busiest hour (adaptive beside fixed):")
+    for host in adaptive.requests:
+        a, f = adaptive.requests[host], fixed.requests[host]
+        print(f"    {host:16} {sum(a) / len(a):5.1f} / {max(a):3}   "
+              f"fixed {sum(f) / len(f):5.1f} / {max(f):3}")
+    free = [x for x in developing if not any(HOSTS[s] in MAX_AGE for s in x.sources)]
+    f_dev = delays(adaptive, free)
+    print(f"  developing on hosts that send no max-age (n={len(free)}): "
+          f"p50 {pct(f_dev, 50):.0f} s, p95 {pct(f_dev, 95):.0f} s")
+    dev = delays(adaptive, developing)
+    worst = max(sum(v) / len(v) for v in adaptive.requests.values())
+    met = pct(dev, 50) <= GOALS[0] and pct(dev, 95) <= GOALS[1] and worst <= GOALS[2]
+    print(f"  goal (developing p50 <= {GOALS[0]:.0f} s, p95 <= {GOALS[1]:.0f} s, <= "
+          f"{GOALS[2]:.0f} req/h per host): {'met' if met else 'NOT met'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weeks", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--polling", nargs="*", default=[], metavar="KEY=VALUE")
+    args = parser.parse_args()
+    knobs = dict(kv.split("=", 1) for kv in args.polling)
+    for weeks in args.weeks:
+        report(weeks, args.seed, knobs)
+
+
+if __name__ == "__main__":
+    main()
