@@ -108,13 +108,16 @@ class RawItem:
 class ParsedFeed:
     """A parser's answer. `error` set means the document could not be read as news at all
     (an HTML error page, a listing whose selectors matched nothing): the source failed, and
-    this must never be mistaken for "no news"."""
+    this must never be mistaken for "no news". `broken` set (why) means the document is
+    malformed but its items were read anyway: some may be missing or cut short (a transfer
+    that broke off mid-entry), so what they lack is no edit."""
 
     items: tuple[RawItem, ...] = ()
     title: str | None = None
     ttl: float | None = None  # seconds, from RSS <ttl>
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    broken: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,11 +148,14 @@ class ChangeKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Change:
-    """The dedup decision for one item; `previous` is the stored version a revision replaces."""
+    """The dedup decision for one item; `previous` is the stored version a revision replaces.
+    `kept`: why a changed version was not taken for a revision, the stored one (`previous`)
+    kept instead, when an operator should hear of it (a text cut off by a broken feed)."""
 
     kind: ChangeKind
     item: Item
     previous: Item | None = None
+    kept: str = ""
 
 
 @dataclass(frozen=True)

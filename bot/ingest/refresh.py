@@ -8,7 +8,9 @@ Rules that protect users:
 - an unchanged feed costs no parse: a 304, or a 200 whose body hash equals the last one;
 - a failed, empty or unparseable fetch never touches items (seen-state is never wiped) and
   keeps the previous validators, so the next poll fetches the whole document again;
-- the linked release page is fetched only for NEW and REVISED items of `full_text` sources.
+- the linked release page is fetched only for NEW and REVISED items of `full_text` sources;
+- a malformed document's items that only lost text are no revision (dedup rule 6): the stored
+  version stays, and a `revision_refused` warning says so.
 
 Must not import bot.channels or bot.delivery.
 """
@@ -76,7 +78,9 @@ class Refresher:
             return await self._finish(source, prev, failed, now, changes=(), parsed=True)
         items = [i for raw in parsed.items if (i := normalize(raw, source)) is not None]
         known = await self.store.known_items(i.key for i in items)
-        changes = decide(items, known, first_poll=not prev.baseline_done)
+        changes = decide(items, known, first_poll=not prev.baseline_done,
+                         broken=parsed.broken is not None)
+        _log_kept(source, changes)
         if source.full_text:
             changes = await self._enrich(changes)
         notes = self.annotate(source, changes) if self.annotate else Annotations()
@@ -194,6 +198,14 @@ def _without_headline(text: str | None, title: str) -> str | None:
     if text and text.startswith(title):
         return text[len(title):].lstrip()
     return text
+
+
+def _log_kept(source: Source, changes: Sequence[Change]) -> None:
+    """Say why a changed version was not announced, once per item and refresh."""
+    for c in changes:
+        if c.kept and c.previous is not None:
+            event(log, "revision_refused", logging.WARNING, source=source.id, item=c.item.key,
+                  kept=len(c.previous.text), received=len(c.item.text), why=c.kept)
 
 
 def _log_report(r: RefreshReport) -> None:
