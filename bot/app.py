@@ -35,6 +35,7 @@ from bot.delivery.views import ViewBuilder
 from bot.errors import AlertbotError
 from bot.ingest import schedule
 from bot.ingest.fetcher import Fetcher
+from bot.ingest.flood import FloodPolicy
 from bot.ingest.refresh import Refresher
 from bot.ingest.scheduler import Scheduler
 from bot.ingest.tagging import Annotator
@@ -142,10 +143,15 @@ async def build(
     annotator = Annotator(service.gazetteer, service.match)
     tracker = await story_tracker(store, clock())
     refresher = Refresher(store=store, fetcher=fetcher, policy=policy, clock=clock,
-                          rand=random.random, annotate=annotator.annotate, stories=tracker)
+                          rand=random.random, annotate=annotator.annotate, stories=tracker,
+                          flood=FloodPolicy(p.max_alerting_changes, p.on_flood == "notice"))
     console = ConsoleChannel(out)
 
     async def deliver(source: Source, report: RefreshReport) -> None:
+        if report.flood is not None:  # recorded, not announced (bot.ingest.flood)
+            if report.flood.notice:
+                await console.flood(source, report.flood)
+            return
         links = {lk.item_key: lk for lk in report.links}
         for change in report.changes:
             if change.kind in ALERTING:

@@ -194,6 +194,10 @@ class SourceState:
     last_outcome: str | None = None
     last_error: str | None = None
     baseline_done: bool = False
+    # Its last flood (bot.ingest.flood): how many changes a refresh held back, 0 again once
+    # the source announces changes normally; and when that was so (None: it never flooded).
+    held_back: int = 0
+    held_back_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,7 @@ class RefreshReport:
     bytes_read: int = 0
     parsed: bool = False  # False when a 304 or identical body hash skipped the parse
     links: tuple[StoryLink, ...] = ()  # the stories the NEW items joined, as recorded
+    flood: Flood | None = None  # its changes were too many to announce one by one
 
     def of_kind(self, kind: ChangeKind) -> list[Change]:
         return [c for c in self.changes if c.kind is kind]
@@ -277,14 +282,27 @@ class Story:
 
 
 @dataclass(frozen=True)
+class Flood:
+    """A refresh that changed more items (NEW + REVISED) than subscribers should hear of one
+    by one: the items are recorded, and each subscriber a change matched gets one notice
+    (`notice`) or nothing."""
+
+    changed: int
+    limit: int
+    notice: bool = False
+
+
+@dataclass(frozen=True)
 class Annotations:
     """What the refresh learnt about its NEW and REVISED items before storing them: places,
-    who wants them, and the stories they join (with those stories' new heads)."""
+    who wants them, and the stories they join (with those stories' new heads). With `flood`,
+    `matches` name the subscribers to notify of the flood (one match each), not alerts."""
 
     tags: tuple[ItemTag, ...] = ()
     matches: tuple[ItemMatch, ...] = ()
     links: tuple[StoryLink, ...] = ()
     stories: tuple[Story, ...] = ()
+    flood: Flood | None = None
 
 
 @dataclass(frozen=True)
@@ -298,7 +316,7 @@ class Alert:
     address: str  # chat id, channel id, email address
     item_key: str
     content_hash: str  # the item version this alert is about
-    kind: str  # "new" | "development" | "revision"
+    kind: str  # "new" | "development" | "revision" | "bulk" (a flood notice)
     story_id: str | None = None
     reasons: tuple[str, ...] = ()
     attempt: int = 0
@@ -307,6 +325,7 @@ class Alert:
     held_for: str | None = None  # why it waited, when released: "digest", "quiet hours"…
     subscription_ids: tuple[int, ...] = ()  # the subscriber's subscriptions that matched
     parts_sent: int = 0  # parts of its message that went out before a failure
+    changed: int = 0  # "bulk": how many items its source changed at once (the item is one)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,10 @@ class PollingSettings(_Section):
     user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
     builtin_sources: bool = True
     disabled_sources: tuple[str, ...] = ()
+    # A refresh with more NEW + REVISED items than this is a flood: recorded, not announced
+    # (bot.ingest.flood); subscribers get one notice each ("notice") or nothing ("silent").
+    max_alerting_changes: int = Field(default=25, ge=1, le=100_000)
+    on_flood: Literal["silent", "notice"] = "silent"
 
     @model_validator(mode="after")
     def _ordered(self) -> PollingSettings:

@@ -40,6 +40,8 @@ STATE_COLUMNS = (
     "last_error",
     "baseline_done",
 )
+# The source's last flood (bot.ingest.flood), kept beside its state in `source_floods`.
+FLOOD_COLUMNS = ("held_back", "held_back_at")
 REVISION_COLUMNS = ("key", "title", "text", "content_hash", "replaced_at")
 SUBSCRIBER_COLUMNS = (
     "id",
@@ -123,7 +125,7 @@ def row_to_item(row: Row) -> Item:
 
 
 def state_params(state: SourceState) -> dict[str, Any]:
-    """Named parameters for the source_state columns."""
+    """Named parameters for the source_state and FLOOD_COLUMNS columns."""
     return {
         "source_id": state.source_id,
         "etag": state.etag,
@@ -136,6 +138,8 @@ def state_params(state: SourceState) -> dict[str, Any]:
         "last_outcome": state.last_outcome,
         "last_error": state.last_error,
         "baseline_done": int(state.baseline_done),
+        "held_back": state.held_back,
+        "held_back_at": to_db_time(state.held_back_at),
     }
 
 
@@ -152,6 +156,8 @@ def row_to_state(row: Row) -> SourceState:
         last_outcome=row["last_outcome"],
         last_error=row["last_error"],
         baseline_done=bool(row["baseline_done"]),
+        held_back=row["held_back"] or 0,  # no source_floods row: never flooded
+        held_back_at=from_db_time(row["held_back_at"]),
     )
 
 
