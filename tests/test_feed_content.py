@@ -35,3 +35,42 @@ async def test_console_shows_no_escape_or_bidi_control_from_a_feed(
     shown = out + err
     assert not [c for c in FORBIDDEN if c in shown.replace("\n", "")]
     assert "[31m" not in shown.replace("%1B[31m", "") and "pwned" not in shown
+
+
+def releases(n: int, text: str = "Text.") -> list[tuple[str, str, str, str]]:
+    return [(f"Release {i}", f"https://www.ice.gov/news/releases/r{i}", f"{text} {i}.",
+             "Mon, 02 Feb 2026 10:00:00 -0500") for i in range(n)]
+
+
+async def test_a_feed_rewritten_whole_is_recorded_not_announced(
+    local_server: LocalServer, tmp_path: Path
+) -> None:
+    local_server.respond("/down", 503)
+    cfg = str(config(tmp_path, local_server))
+
+    async def poll() -> tuple[str, str]:
+        code, out, err = await alertbot("--config", cfg, "poll", "--once", "--source",
+                                        "ice-test", cwd=tmp_path)
+        assert code == 0, err
+        return out, err
+
+    local_server.serve_bytes("/ice", rss(*releases(300)), RSS)
+    await poll()  # the first poll records silently
+    local_server.serve_bytes("/ice", rss(*releases(300, "Text, in the new template.")), RSS)
+    out, err = await poll()
+    assert "ice-test: ok — 0 new, 300 revised" in out  # recorded ...
+    assert "REVISED ·" not in out and "HELD BACK" not in out  # ... and not one printed
+    [flood] = [line for line in err.splitlines() if " flood " in line]
+    assert "WARNING" in flood and "source=ice-test" in flood and "changed=300" in flood
+    assert "limit=25" in flood
+    code, out, _ = await alertbot("--config", cfg, "sources", cwd=tmp_path)
+    row = next(line for line in out.splitlines() if line.startswith("ice-test"))
+    assert "300 changes held back at" in row and "max_alerting_changes" in row
+    # The next normal refresh alerts as usual, and the source is itself again.
+    fresh = ("Release C", "https://www.ice.gov/news/releases/c", "New.", B[3])
+    local_server.serve_bytes("/ice", rss(fresh, *releases(300, "Text, in the new template.")),
+                             RSS)
+    out, err = await poll()
+    assert out.count("NEW · ice-test") == 1 and "Release C" in out and " flood " not in err
+    code, out, _ = await alertbot("--config", cfg, "sources", cwd=tmp_path)
+    assert "held back" not in out

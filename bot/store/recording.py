@@ -140,6 +140,7 @@ def annotated(changes: Sequence[Change], annotations: Annotations) -> Annotation
         matches=tuple(m for m in annotations.matches if (m.item_key, m.content_hash) in versions),
         links=links,
         stories=tuple(s for s in annotations.stories if s.id in joined),
+        flood=annotations.flood,
     )
 
 
