@@ -74,3 +74,19 @@ async def test_a_feed_rewritten_whole_is_recorded_not_announced(
     assert out.count("NEW · ice-test") == 1 and "Release C" in out and " flood " not in err
     code, out, _ = await alertbot("--config", cfg, "sources", cwd=tmp_path)
     assert "held back" not in out
+
+
+async def test_with_notices_the_console_prints_one_block_for_a_flood(
+    local_server: LocalServer, tmp_path: Path
+) -> None:
+    local_server.respond("/down", 503)
+    cfg = str(config(tmp_path, local_server, 'max_alerting_changes = 10\non_flood = "notice"'))
+    local_server.serve_bytes("/ice", rss(A), RSS)
+    await alertbot("--config", cfg, "poll", "--once", "--source", "ice-test", cwd=tmp_path)
+    local_server.serve_bytes("/ice", rss(*releases(30), A), RSS)
+    code, out, err = await alertbot("--config", cfg, "poll", "--once", "--source", "ice-test",
+                                    cwd=tmp_path)
+    assert code == 0, err
+    assert out.count("HELD BACK · ice-test") == 1 and "NEW ·" not in out
+    assert "30 items changed at once, more than the 10 one refresh may announce" in " ".join(
+        out.split())
