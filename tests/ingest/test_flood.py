@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from bot.errors import ConfigError
 from bot.ingest.flood import FloodPolicy, flood_of
 from bot.models import Change, ChangeKind, Flood
+from bot.settings import load_settings
 from tests.ingest.test_dedup import item
 
 NEW, REVISED, SEEN, BASELINE = (ChangeKind.NEW, ChangeKind.REVISED, ChangeKind.SEEN,
@@ -37,3 +41,12 @@ def test_more_announced_changes_than_the_limit_are_a_flood(
 def test_the_policy_says_whether_subscribers_get_a_notice() -> None:
     flood = flood_of(changes(new=30), FloodPolicy(limit=25, notice=True))
     assert flood == Flood(changed=30, limit=25, notice=True)
+
+
+@pytest.mark.parametrize(("line", "key"), [("max_alerting_changes = 0", "max_alerting_changes"),
+                                            ('on_flood = "loud"', "on_flood")])
+def test_the_flood_settings_are_bounded(tmp_path: Path, line: str, key: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(f"[polling]\n{line}\n")
+    with pytest.raises(ConfigError, match=f"polling.{key}"):
+        load_settings(path, {})
