@@ -1,6 +1,7 @@
 """Flood benchmark: one refresh in which a feed changes every item it carries.
 
 Run: .venv/bin/python bench/flood.py [--items 44000] [--subscribers 1000] [--kind rewrite]
+                                    [--on-flood silent|notice]
 
 A feed of N items (the real ICE items, each with its own link) is served from a local HTTP
 server and polled once (the first poll records silently); then every item changes at once and
@@ -59,7 +60,7 @@ def max_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def run(n: int, subscribers: int, kind: str) -> None:
+async def run(n: int, subscribers: int, kind: str, on_flood: str) -> None:
     server = LocalServer()
     await server.start()
     first, second = feed(n), (feed(n, salt="-moved") if kind == "relink"
@@ -69,16 +70,17 @@ async def run(n: int, subscribers: int, kind: str) -> None:
                  jurisdiction="federal", name="ICE bench")
     with tempfile.TemporaryDirectory() as tmp:
         out = io.StringIO()
+        flood = {"on_flood": on_flood} if "on_flood" in PollingSettings.model_fields else {}
         cfg = Settings(storage=StorageSettings(url=f"sqlite:///{tmp}/b.db"),
                        polling=PollingSettings(builtin_sources=False, timeout=600,
-                                               max_body_bytes=500_000_000))
+                                               max_body_bytes=500_000_000, **flood))
         app = await application.build(cfg, out=out, sources=(src,))
         now = datetime.now(UTC)
         for s in range(subscribers):
             await app.subscriptions.subscribe("console", str(s), QUERIES[s % len(QUERIES)],
                                               now=now)
         print(f"{n:,} items ({len(first) / 1e6:.1f} MB), {subscribers:,} subscribers, "
-              f"kind {kind}")
+              f"kind {kind}, on_flood {flood.get('on_flood', '(none: before the limit)')}")
         for label, body in (("first poll (silent)", first), (f"{kind} of every item", second)):
             server.serve_bytes("/ice", body, "application/rss+xml")
             rss0, printed0 = max_rss_mib(), out.getvalue().count("──────────\n")
@@ -99,8 +101,9 @@ def main() -> None:
     p.add_argument("--items", type=int, default=44_000)
     p.add_argument("--subscribers", type=int, default=1_000)
     p.add_argument("--kind", choices=["rewrite", "relink"], default="rewrite")
+    p.add_argument("--on-flood", choices=["silent", "notice"], default="silent")
     args = p.parse_args()
-    asyncio.run(run(args.items, args.subscribers, args.kind))
+    asyncio.run(run(args.items, args.subscribers, args.kind, args.on_flood))
 
 
 if __name__ == "__main__":

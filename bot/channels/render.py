@@ -78,13 +78,16 @@ def label(lang: str, key: str) -> str:
     return table.get(key) or LABELS["en"].get(key, key)
 
 
-_CONTROLS = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), *range(127, 160))}
+# Control characters, and the bidi overrides and isolates that reorder text (normalisation
+# strips them from feed text already: this keeps what was stored before that, out too).
+_CONTROLS = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), *range(127, 160),
+                               *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 def escape(text: str) -> str:
     """Feed text made safe for HTML parse mode: `<`, `>`, `&` as entities; control characters
-    dropped (never meant, and Telegram refuses some); lone surrogates replaced (they cannot be
-    encoded to send at all); CR LF and CR become LF."""
+    and bidi overrides dropped (never meant, and Telegram refuses some); lone surrogates
+    replaced (they cannot be encoded to send at all); CR LF and CR become LF."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return _html.escape(text, quote=False)

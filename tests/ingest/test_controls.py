@@ -84,3 +84,4 @@ def test_normalize_percent_encodes_them_in_a_link() -> None:
     assert item is not None
     assert item.url == "https://www.ice.gov/news/%1B[31mx%E2%80%AEy%07"
     assert not any(c in item.url for c in FORBIDDEN)
+
