@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import io
-import json
 import resource
 import sys
 import tempfile
@@ -30,30 +29,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.ingest import ice_feed  # noqa: E402
 from bot import app as application  # noqa: E402
 from bot.models import Source  # noqa: E402
 from bot.settings import PollingSettings, Settings, StorageSettings  # noqa: E402
 from tests.httpserver import LocalServer  # noqa: E402
-from tests.paths import GOV  # noqa: E402
 
 QUERIES = ["detainer", "sanctuary", "arrest", "fraud", "in:California", "in:Texas",
            "in:Florida", 'in:"Los Angeles County"', "from:ice", "newsom", "cartel", "border",
            '"immigration detainer"', "deportation -football", "smuggling in:Texas"]
 
 
-def feed(n: int, *, salt: str = "", rewrite: str = "") -> bytes:
-    real = json.loads((GOV / "ice_feed_items_2025-12_to_2026-02.json").read_text())["items"]
-    items = []
-    for i in range(n):
-        it = real[i % len(real)]
-        link = f"{it['link']}-{i}{salt}"
-        items.append(
-            f"<item><title>{it['title']} ({i})</title><link>{link}</link>"
-            f"<description><![CDATA[<p>{it['description']}{rewrite}</p>]]></description>"
-            f"<pubDate>{it['pubDate']}</pubDate><guid isPermaLink=\"true\">{link}</guid></item>")
-    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            "<title>ICE</title><link>https://www.ice.gov</link><description>d</description>"
-            + "".join(items) + "</channel></rss>").encode()
+def feed(n: int, kind: str = "") -> bytes:
+    """ingest.py's feed of n real ICE items; `kind` changes every one of them."""
+    if kind == "relink":
+        return ice_feed(n, salt="-moved")
+    body = ice_feed(n)
+    return body.replace(b"]]></description>", b" Updated.]]></description>") if kind else body
 
 
 def max_rss_mib() -> float:
@@ -63,8 +55,7 @@ def max_rss_mib() -> float:
 async def run(n: int, subscribers: int, kind: str, on_flood: str) -> None:
     server = LocalServer()
     await server.start()
-    first, second = feed(n), (feed(n, salt="-moved") if kind == "relink"
-                              else feed(n, rewrite=" Updated with a new footer."))
+    first, second = feed(n), feed(n, kind)
     server.serve_bytes("/ice", first, "application/rss+xml")
     src = Source(id="ice-bench", kind="feed", url=server.url("/ice"), agency="ice",
                  jurisdiction="federal", name="ICE bench")
