@@ -37,6 +37,7 @@ from bot.errors import AlertbotError
 from bot.ingest import schedule
 from bot.ingest.activity import AgencyActivity
 from bot.ingest.fetcher import Fetcher
+from bot.ingest.flood import FloodPolicy
 from bot.ingest.refresh import Refresher
 from bot.ingest.scheduler import Scheduler
 from bot.ingest.tagging import Annotator
@@ -174,11 +175,16 @@ async def build(
         stories=lambda: tracker.open_stories) if policy.adaptive else None
     refresher = Refresher(store=store, fetcher=fetcher, policy=policy, clock=clock,
                           rand=random.random, annotate=annotator.annotate, stories=tracker,
-                          activity=activity.of if activity else None)
+                          activity=activity.of if activity else None,
+                          flood=FloodPolicy(p.max_alerting_changes, p.on_flood == "notice"))
     console = ConsoleChannel(out)
 
     async def deliver(source: Source, report: RefreshReport) -> None:
         recorder.refreshed(report)
+        if report.flood is not None:  # recorded, not announced (bot.ingest.flood)
+            if report.flood.notice:
+                await console.flood(source, report.flood)
+            return
         links = {lk.item_key: lk for lk in report.links}
         for change in report.changes:
             if change.kind in ALERTING:

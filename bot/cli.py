@@ -26,7 +26,7 @@ from bot.errors import AlertbotError
 from bot.ingest import schedule, waiting
 from bot.ingest.tagging import document, place_tags
 from bot.logs import setup_logging
-from bot.models import ChangeKind, Outcome, PollResult
+from bot.models import ChangeKind, Outcome, PollResult, SourceState
 from bot.settings import Settings, StorageSettings, load_settings, redacted
 from bot.store import sqlite_path
 from bot.stories.timeline import story_line
@@ -240,11 +240,19 @@ async def _cmd_sources(app: application.App, _: argparse.Namespace) -> int:
             health = waiting.disabled_text(st)
         rows.append((s.id, s.kind, s.agency, _when(st.last_success if st else None),
                      _when(None if off or st is None else st.next_check), health,
-                     (st.last_error or "") if st else ""))
+                     "; ".join(n for n in (st.last_error, _held_back(st)) if n) if st else ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
     return 0
+
+
+def _held_back(st: SourceState) -> str:
+    """The source's last flood, until it announces changes normally again."""
+    if not st.held_back:
+        return ""
+    return (f"{st.held_back:,} changes held back at {_when(st.held_back_at)} "
+            "(more than [polling] max_alerting_changes)")
 
 
 def _when(dt: datetime | None) -> str:

@@ -110,13 +110,16 @@ class RawItem:
 class ParsedFeed:
     """A parser's answer. `error` set means the document could not be read as news at all
     (an HTML error page, a listing whose selectors matched nothing): the source failed, and
-    this must never be mistaken for "no news"."""
+    this must never be mistaken for "no news". `broken` set (why) means the document is
+    malformed but its items were read anyway: some may be missing or cut short (a transfer
+    that broke off mid-entry), so what they lack is no edit."""
 
     items: tuple[RawItem, ...] = ()
     title: str | None = None
     ttl: float | None = None  # seconds, from RSS <ttl>
     error: str | None = None
     warnings: tuple[str, ...] = ()
+    broken: str | None = None
 
 
 @dataclass(frozen=True)
@@ -147,11 +150,14 @@ class ChangeKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class Change:
-    """The dedup decision for one item; `previous` is the stored version a revision replaces."""
+    """The dedup decision for one item; `previous` is the stored version a revision replaces.
+    `kept`: why a changed version was not taken for a revision, the stored one (`previous`)
+    kept instead, when an operator should hear of it (a text cut off by a broken feed)."""
 
     kind: ChangeKind
     item: Item
     previous: Item | None = None
+    kept: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,6 +199,10 @@ class SourceState:
     wait_reason: str | None = None  # why next_check is that late, in words; None: the interval
     disabled_url: str | None = None  # answered 410 Gone: not polled while the source's url is this
     disabled_since: datetime | None = None
+    # Its last flood (bot.ingest.flood): how many changes a refresh held back, 0 again once
+    # the source announces changes normally; and when that was so (None: it never flooded).
+    held_back: int = 0
+    held_back_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +220,7 @@ class RefreshReport:
     parsed: bool = False  # False when a 304 or identical body hash skipped the parse
     links: tuple[StoryLink, ...] = ()  # the stories the NEW items joined, as recorded
     not_before: datetime | None = None  # the server's earliest next poll (max-age, Retry-After)
+    flood: Flood | None = None  # its changes were too many to announce one by one
 
     def of_kind(self, kind: ChangeKind) -> list[Change]:
         return [c for c in self.changes if c.kind is kind]
@@ -293,14 +304,27 @@ class Story:
 
 
 @dataclass(frozen=True)
+class Flood:
+    """A refresh that changed more items (NEW + REVISED) than subscribers should hear of one
+    by one: the items are recorded, and each subscriber a change matched gets one notice
+    (`notice`) or nothing."""
+
+    changed: int
+    limit: int
+    notice: bool = False
+
+
+@dataclass(frozen=True)
 class Annotations:
     """What the refresh learnt about its NEW and REVISED items before storing them: places,
-    who wants them, and the stories they join (with those stories' new heads)."""
+    who wants them, and the stories they join (with those stories' new heads). With `flood`,
+    `matches` name the subscribers to notify of the flood (one match each), not alerts."""
 
     tags: tuple[ItemTag, ...] = ()
     matches: tuple[ItemMatch, ...] = ()
     links: tuple[StoryLink, ...] = ()
     stories: tuple[Story, ...] = ()
+    flood: Flood | None = None
 
 
 @dataclass(frozen=True)
@@ -314,7 +338,7 @@ class Alert:
     address: str  # chat id, channel id, email address
     item_key: str
     content_hash: str  # the item version this alert is about
-    kind: str  # "new" | "development" | "revision"
+    kind: str  # "new" | "development" | "revision" | "bulk" (a flood notice)
     story_id: str | None = None
     reasons: tuple[str, ...] = ()
     attempt: int = 0
@@ -323,6 +347,7 @@ class Alert:
     held_for: str | None = None  # why it waited, when released: "digest", "quiet hours"…
     subscription_ids: tuple[int, ...] = ()  # the subscriber's subscriptions that matched
     parts_sent: int = 0  # parts of its message that went out before a failure
+    changed: int = 0  # "bulk": how many items its source changed at once (the item is one)
 
 
 @dataclass(frozen=True)

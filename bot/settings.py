@@ -73,6 +73,10 @@ class PollingSettings(_Section):
     night_factor: float = Field(default=3.0, ge=1, le=100)
     night_start: int = Field(default=23, ge=0, le=23)
     night_end: int = Field(default=6, ge=0, le=23)
+    # A refresh with more NEW + REVISED items than this is a flood: recorded, not announced
+    # (bot.ingest.flood); subscribers get one notice each ("notice") or nothing ("silent").
+    max_alerting_changes: int = Field(default=25, ge=1, le=100_000)
+    on_flood: Literal["silent", "notice"] = "silent"
 
     @model_validator(mode="after")
     def _ordered(self) -> PollingSettings:

@@ -10,7 +10,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.models import Change, ChangeKind, Source
+from bot.models import Change, ChangeKind, Flood, Source
 
 TEXT_LIMIT = 600  # characters of body text shown under the title
 RULE = "─" * 72
@@ -32,6 +32,14 @@ def render_console(source: Source, change: Change, notes: Sequence[str] = ()) ->
     return "\n".join(lines)
 
 
+def render_flood(source: Source, flood: Flood) -> str:
+    """Pure: the one block printed for a refresh whose changes were held back."""
+    head = f"HELD BACK · {source.name or source.id} ({source.agency}, {source.jurisdiction})"
+    text = (f"{flood.changed:,} items changed at once, more than the {flood.limit:,} one "
+            "refresh may announce: they are recorded, and no alert was sent for each.")
+    return "\n".join([RULE, head, "", *textwrap.wrap(text, 72), "", source.url])
+
+
 def _paragraphs(body: str) -> list[str]:
     """The first TEXT_LIMIT characters of the body, wrapped paragraph by paragraph."""
     if len(body) > TEXT_LIMIT:
@@ -48,3 +56,6 @@ class ConsoleChannel:
 
     async def publish(self, source: Source, change: Change, notes: Sequence[str] = ()) -> None:
         print(render_console(source, change, notes), file=self._out, flush=True)
+
+    async def flood(self, source: Source, flood: Flood) -> None:
+        print(render_flood(source, flood), file=self._out, flush=True)

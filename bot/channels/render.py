@@ -11,7 +11,7 @@ from __future__ import annotations
 import html as _html
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -23,14 +23,22 @@ LABELS: dict[str, dict[str, str]] = {
            "digest": "Digest", "why": "Why you got this", "read": "Read the release",
            "story": "Story", "mute": "Mute story", "unsub": "Unsubscribe",
            "more": "More like this", "alerts": "{n} alerts",
-           "digest_of": "Your digest: {n} alerts", "updates": "{n} updates"},
+           "digest_of": "Your digest: {n} alerts", "updates": "{n} updates",
+           "bulk": "Held back", "bulk_title": "{source} changed {n} releases at once",
+           "bulk_text": "No alert was sent for each of them: a change this large is usually "
+                        "the newsroom reworking its site, not news. Some of them matched your "
+                        "subscriptions; /latest shows the newest releases."},
     "es": {"new": "Nuevo", "development": "Novedad", "revision": "Revisado",
            "digest": "Resumen", "why": "Por qué lo recibes", "read": "Leer el comunicado",
            "story": "Historia", "mute": "Silenciar historia", "unsub": "Cancelar suscripción",
            "more": "Más como esto", "alerts": "{n} alertas",
-           "digest_of": "Tu resumen: {n} alertas", "updates": "{n} novedades"},
+           "digest_of": "Tu resumen: {n} alertas", "updates": "{n} novedades",
+           "bulk": "Retenido", "bulk_title": "{source} cambió {n} comunicados a la vez",
+           "bulk_text": "No se envió una alerta por cada uno: un cambio tan grande suele ser "
+                        "la agencia rehaciendo su sitio, no noticias. Algunos coincidían con "
+                        "tus suscripciones; /latest muestra los comunicados más recientes."},
 }
-ICONS = {"new": "🆕", "development": "🔄", "revision": "✏️", "digest": "📰"}
+ICONS = {"new": "🆕", "development": "🔄", "revision": "✏️", "digest": "📰", "bulk": "⏸️"}
 CALLBACK_MAX = 64  # bytes: Telegram refuses longer callback_data
 MERGED_NOTE = 160  # characters of the first note (or summary) shown per alert in a merged message
 
@@ -39,7 +47,7 @@ MERGED_NOTE = 160  # characters of the first note (or summary) shown per alert i
 class AlertView:
     """Everything a message says, gathered by the dispatcher. `story_id` feeds the buttons."""
 
-    kind: str  # "new" | "development" | "revision" | "digest"
+    kind: str  # "new" | "development" | "revision" | "bulk" | "digest"
     title: str
     summary: str  # grounded summary text (may be "")
     notes: tuple[str, ...]  # what it adds to its story / what the revision changed
@@ -51,6 +59,17 @@ class AlertView:
     story_title: str | None = None
     response_note: str | None = None  # "California responded 5 h later"
     story_id: str | None = None
+    changed: int = 0  # "bulk": how many items the source changed at once
+
+
+def worded(view: AlertView, lang: str) -> AlertView:
+    """A flood notice ("bulk") gets its title and text in the subscriber's language."""
+    if view.kind != "bulk":
+        return view
+    n = f"{view.changed:,}"
+    n = n.replace(",", ".") if lang.split("-")[0].lower() == "es" else n
+    title = label(lang, "bulk_title").format(source=_line(view.source_name), n=n)
+    return replace(view, title=title, summary=label(lang, "bulk_text"))
 
 
 def label(lang: str, key: str) -> str:
@@ -59,13 +78,16 @@ def label(lang: str, key: str) -> str:
     return table.get(key) or LABELS["en"].get(key, key)
 
 
-_CONTROLS = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), *range(127, 160))}
+# Control characters, and the bidi overrides and isolates that reorder text (normalisation
+# strips them from feed text already: this keeps what was stored before that, out too).
+_CONTROLS = {c: None for c in (*range(0, 9), 11, 12, *range(14, 32), *range(127, 160),
+                               *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
 def escape(text: str) -> str:
     """Feed text made safe for HTML parse mode: `<`, `>`, `&` as entities; control characters
-    dropped (never meant, and Telegram refuses some); lone surrogates replaced (they cannot be
-    encoded to send at all); CR LF and CR become LF."""
+    and bidi overrides dropped (never meant, and Telegram refuses some); lone surrogates
+    replaced (they cannot be encoded to send at all); CR LF and CR become LF."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
     text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return _html.escape(text, quote=False)
@@ -141,10 +163,12 @@ def _messages(parts: list[str], buttons: tuple[tuple[str, str], ...]) -> list[Me
 
 def render_telegram(view: AlertView, *, lang: str = "en", limit: int = 4096) -> list[Message]:
     """One alert as one message, or as several parts when it must be split."""
+    view = worded(view, lang)
     return _messages(split_html(_alert_html(view, lang), limit), _buttons(view, lang))
 
 
 def _entry(n: int, view: AlertView, lang: str) -> str:
+    view = worded(view, lang)
     title = _link(view.url, escape(_cut_text(view.title, 200) or _line(view.url)))
     source = [escape(s) for s in (_line(view.agency).upper(), _line(view.source_name)) if s]
     lines = [" · ".join([f"{n}. {_kind(view, lang)}", title, *source])]

@@ -41,6 +41,11 @@ class ViewBuilder:
         if found is None:
             return None
         item, link, story = found
+        if alert.kind == "bulk":  # a flood notice: about the source, worded when rendered
+            return AlertView(kind="bulk", title="", summary="", notes=(), url="",
+                             source_name=self._names.get(item.source_id, item.source_id),
+                             agency=item.agency, published=None, reasons=alert.reasons,
+                             changed=alert.changed)
         notes: list[str] = []
         if alert.kind == "revision":
             notes = await self._revision_notes(item)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
+from bot.ingest.controls import strip_controls
 from bot.ingest.pages import decode_html
 
 # Below this, trafilatura probably kept a fragment (or only the date line): try harder.
@@ -86,7 +87,7 @@ def _paragraphs(lines: list[str]) -> str:
     """Whitespace-normalised, empty and repeated-adjacent lines dropped, blank-line separated."""
     out: list[str] = []
     for line in lines:
-        cleaned = " ".join(line.split())
+        cleaned = " ".join(strip_controls(line).split())
         if cleaned and cleaned not in _END_MARKS and (not out or out[-1] != cleaned):
             out.append(cleaned)
     return "\n\n".join(out)

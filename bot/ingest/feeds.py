@@ -3,7 +3,8 @@ feedparser, JSON Feed through `json` (feedparser 6 does not read it).
 
 Synchronous and CPU-bound: the caller runs `parse_feed` in a thread. It never raises for any
 input; a document that is not a feed comes back as ParsedFeed(error=...) in words an operator
-can act on, a damaged feed that still yielded entries as items plus a warning. No other module
+can act on, a damaged feed that still yielded entries as items plus a warning (and `broken`,
+when the XML itself is malformed: its last entry may be cut short). No other module
 imports feedparser. Must not import bot.store, bot.channels or bot.delivery.
 """
 
@@ -83,8 +84,11 @@ def _parse_xml(
     entries = parsed.get("entries") or []
     if entries:
         items = tuple(_raw_item(e, source_id) for e in entries)
-        warnings = (_warning(problem, len(items), parsed.get("bozo_exception")),) if problem else ()
-        return ParsedFeed(items=items, title=title, ttl=_ttl(feed), warnings=warnings)
+        exc = parsed.get("bozo_exception")
+        warnings = (_warning(problem, len(items), exc),) if problem else ()
+        broken = problem if problem and _is_xml_error(exc) else None
+        return ParsedFeed(items=items, title=title, ttl=_ttl(feed), warnings=warnings,
+                          broken=broken)
     if not parsed.get("version") or _is_xml_error(parsed.get("bozo_exception")):
         # Nothing read, so "no news" cannot be told from "broken": this must be a failure.
         return ParsedFeed(title=title, error=_not_a_feed(head, content_type, problem))

@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from bot.ingest.controls import escape_controls, strip_controls
 from bot.models import Item, RawItem, Source
 
 # Query parameters that only say where a click came from. Exact names, compared lower-cased.
@@ -66,10 +67,12 @@ TITLE_MAX = 140
 
 def html_to_text(html_or_text: str) -> str:
     """Readable text: tags, scripts and styles gone, entities decoded, blocks on their own
-    lines (paragraphs separated by a blank line), whitespace collapsed, ends trimmed."""
+    lines (paragraphs separated by a blank line), whitespace collapsed, ends trimmed; escape
+    sequences, control characters and bidi overrides removed (bot.ingest.controls)."""
     if not _TAG_START.search(html_or_text):
         # Plain text keeps its own line structure; only entities and spacing are tidied.
-        return _tidy_plain(html.unescape(html_or_text) if "&" in html_or_text else html_or_text)
+        text = html.unescape(html_or_text) if "&" in html_or_text else html_or_text
+        return _tidy_plain(strip_controls(text))
     marked = _BR_TAG.sub(_BR, _drop_markers(html_or_text))
     marked = _LINE_TAGS.sub(_LINE, marked)
     marked = _PARA_TAGS.sub(_PARA, marked)
@@ -83,7 +86,9 @@ def html_to_text(html_or_text: str) -> str:
         # The run pattern starts at a marker (a leading " *" would backtrack at every space);
         # the one space a run can follow is removed afterwards.
         text = _BREAK_RUN.sub(_break_for, text).replace(" \n", "\n")
-    return text.strip()
+    # After the parse: an entity (&#27;) decodes to the very character it spelled.
+    cleaned = strip_controls(text)
+    return _tidy_plain(cleaned) if cleaned != text else text.strip()
 
 
 def _drop_markers(text: str) -> str:
@@ -110,10 +115,11 @@ def _tidy_plain(text: str) -> str:
 def canonical_url(url: str, base: str | None = None) -> str:
     """Absolute URL with lower-case scheme and host, no default port, no fragment and no
     tracking parameters (TRACKING_PARAMS / TRACKING_PREFIXES); other parameters keep their
-    order and encoding, the path keeps its case. Never raises: an unparseable URL comes back
-    stripped but otherwise as given."""
-    # Browsers send inner whitespace percent-encoded; feeds often carry it raw.
-    url = _INNER_SPACE.sub(lambda m: quote(m.group()), url.strip())
+    order and encoding, the path keeps its case; whitespace, control characters and bidi
+    controls inside it are percent-encoded (bot.ingest.controls). Never raises: an
+    unparseable URL comes back stripped but otherwise as given."""
+    # Browsers send inner whitespace (and controls) percent-encoded; feeds often carry it raw.
+    url = escape_controls(_INNER_SPACE.sub(lambda m: quote(m.group()), url.strip()))
     try:
         if base and not _WEB_URL.fullmatch(url):  # urljoin is the slow part; skip it when absolute
             url = urljoin(base.strip(), url)
@@ -234,5 +240,5 @@ def normalize(raw: RawItem, source: Source) -> Item | None:
         agency=source.agency,
         jurisdiction=source.jurisdiction,
         guid=raw.guid,
-        author=raw.author,
+        author=" ".join(strip_controls(raw.author).split()) or None if raw.author else None,
     )

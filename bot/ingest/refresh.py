@@ -10,7 +10,11 @@ Rules that protect users:
   keeps the previous validators, so the next poll fetches the whole document again;
 - the linked release page is fetched only for NEW and REVISED items of `full_text` sources;
 - a source whose address answered 410 Gone is not fetched again (`bot.ingest.waiting`) unless
-  forced, and the 410 is logged once, when it disabled the source.
+  forced, and the 410 is logged once, when it disabled the source;
+- a malformed document's items that only lost text are no revision (dedup rule 6): the stored
+  version stays, and a `revision_refused` warning says so;
+- a refresh with more changes than the flood limit is recorded, not announced
+  (bot.ingest.flood): no release pages, no stories, no alerts but one notice at most.
 
 Must not import bot.channels or bot.delivery.
 """
@@ -29,6 +33,7 @@ from bot.ingest.article import extract_text
 from bot.ingest.dedup import decide
 from bot.ingest.feeds import parse_feed
 from bot.ingest.fetcher import HTML_ACCEPT, Fetcher
+from bot.ingest.flood import FloodPolicy, flood_of
 from bot.ingest.listings import page_urls, parse_listing
 from bot.ingest.normalize import normalize
 from bot.logs import event
@@ -37,6 +42,7 @@ from bot.models import (
     Change,
     ChangeKind,
     FetchResult,
+    Flood,
     Outcome,
     ParsedFeed,
     RefreshReport,
@@ -48,7 +54,7 @@ from bot.stories.tracker import StoryTracker
 from bot.timetext import duration
 
 log = logging.getLogger("alertbot.refresh")
-Annotate = Callable[[Source, Sequence[Change]], Annotations]
+Annotate = Callable[[Source, Sequence[Change], Flood | None], Annotations]
 ENRICH = (ChangeKind.NEW, ChangeKind.REVISED)
 
 
@@ -62,6 +68,7 @@ class Refresher:
     annotate: Annotate | None = None  # tags and matches for NEW/REVISED items
     stories: StoryTracker | None = None  # developing stories the NEW items join
     activity: Callable[[Source], schedule.Activity] | None = None  # the agency's, for the pace
+    flood: FloodPolicy = FloodPolicy()  # how many changes one refresh may announce
 
     async def refresh(self, source: Source, *, force: bool = False) -> RefreshReport:
         """`force`: fetch even a source disabled by a 410 Gone (a success enables it again)."""
@@ -83,14 +90,18 @@ class Refresher:
             return await self._finish(source, prev, failed, now, changes=(), parsed=True)
         items = [i for raw in parsed.items if (i := normalize(raw, source)) is not None]
         known = await self.store.known_items(i.key for i in items)
-        changes = decide(items, known, first_poll=not prev.baseline_done)
-        if source.full_text:
+        changes = decide(items, known, first_poll=not prev.baseline_done,
+                         broken=parsed.broken is not None)
+        _log_kept(source, changes)
+        flood = flood_of(changes, self.flood)  # too many to announce: record them only
+        if source.full_text and flood is None:
             changes = await self._enrich(changes)
-        notes = self.annotate(source, changes) if self.annotate else Annotations()
+        notes = (self.annotate(source, changes, flood) if self.annotate
+                 else Annotations(flood=flood))
         finish = functools.partial(
             self._finish, source, prev, result, now, changes=tuple(changes), parsed=True,
-            ttl=parsed.ttl, warning="; ".join(parsed.warnings))
-        if self.stories is None:
+            ttl=parsed.ttl, warning="; ".join(parsed.warnings), flood=flood)
+        if self.stories is None or flood is not None:
             return await finish(annotations=notes)
         async with self.stories.lock:  # propose + record + learn, one refresh at a time
             new = [c.item for c in changes if c.kind is ChangeKind.NEW]
@@ -154,9 +165,11 @@ class Refresher:
         self, source: Source, prev: SourceState, result: FetchResult, now: datetime, *,
         changes: tuple[Change, ...], parsed: bool, ttl: float | None = None, warning: str = "",
         annotations: Annotations = Annotations(),  # noqa: B008 (frozen, never mutated)
+        flood: Flood | None = None,
     ) -> RefreshReport:
         released = any(c.kind is ChangeKind.NEW for c in changes)
-        state = self._next_state(source, prev, result, now, ttl, released)
+        state = _held_back(self._next_state(source, prev, result, now, ttl, released), changes,
+                           flood, now)
         if changes:
             # Announce what the store recorded: another feed may have stored the same
             # release since our dedup read, and then it is SEEN here, not NEW again.
@@ -169,7 +182,7 @@ class Refresher:
             changes=changes, state=state,
             detail=(result.detail or warning) + _ceiling_note(result, state.next_check, now),
             elapsed=result.elapsed, bytes_read=result.bytes_read, parsed=parsed,
-            links=tuple(lk for lk in annotations.links if lk.item_key in new),
+            links=tuple(lk for lk in annotations.links if lk.item_key in new), flood=flood,
             not_before=now + timedelta(seconds=schedule.not_before_seconds(
                 outcome=result.outcome, failures=state.consecutive_failures, policy=self.policy,
                 max_age=result.max_age, ttl=ttl, retry_after=result.retry_after)),
@@ -240,8 +253,31 @@ def _log_disabling(source: Source, prev: SourceState, state: SourceState) -> Non
         event(log, "source_enabled", logging.INFO, source=source.id, url=source.url)
 
 
+def _held_back(state: SourceState, changes: Sequence[Change], flood: Flood | None,
+               now: datetime) -> SourceState:
+    """The source's state remembers its last flood until it next announces changes."""
+    if flood is not None:
+        return replace(state, held_back=flood.changed, held_back_at=now)
+    if state.held_back and any(c.kind in ENRICH for c in changes):
+        return replace(state, held_back=0, held_back_at=now)
+    return state
+
+
+def _log_kept(source: Source, changes: Sequence[Change]) -> None:
+    """Say why a changed version was not announced, once per item and refresh."""
+    for c in changes:
+        if c.kept and c.previous is not None:
+            event(log, "revision_refused", logging.WARNING, source=source.id, item=c.item.key,
+                  kept=len(c.previous.text), received=len(c.item.text), why=c.kept)
+
+
 def _log_report(r: RefreshReport) -> None:
     count = {k: len(r.of_kind(k)) for k in ChangeKind}
+    if r.flood is not None:  # the operator hears of it once: subscribers will not
+        event(log, "flood", logging.WARNING, source=r.source_id, changed=r.flood.changed,
+              limit=r.flood.limit, new=count[ChangeKind.NEW],
+              revised=count[ChangeKind.REVISED],
+              subscribers="one notice each" if r.flood.notice else "nothing")
     level = logging.WARNING if r.outcome.is_failure else logging.INFO
     event(
         log, "refresh", level, source=r.source_id, outcome=r.outcome.value, status=r.status,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.models import Annotations, Change, ChangeKind, Item, ItemMatch, ItemTag, Source
+from bot.models import Annotations, Change, ChangeKind, Flood, Item, ItemMatch, ItemTag, Source
 from subscriptions.jurisdictions import Gazetteer, Tag, tag
 from subscriptions.models import Document, Match, PlaceTag
 
@@ -39,9 +39,14 @@ class Annotator:
         self._gazetteer = gazetteer
         self._match = match
 
-    def annotate(self, source: Source, changes: Sequence[Change]) -> Annotations:
+    def annotate(self, source: Source, changes: Sequence[Change],
+                 flood: Flood | None = None) -> Annotations:
+        """Places and matches of the NEW and REVISED items. In a `flood` (bot.ingest.flood)
+        the places only, or with a notice, one match per subscriber (its first): thousands
+        of items times thousands of subscribers would be millions of rows no alert needs."""
         tags: list[ItemTag] = []
         matches: list[ItemMatch] = []
+        named: set[int] = set()  # subscribers a flood notice has a match for already
         for change in changes:
             if change.kind not in ANNOTATED:
                 continue
@@ -49,9 +54,12 @@ class Annotator:
             found = place_tags(item, self._gazetteer)
             tags += [ItemTag(item.key, t.place.id, t.place.name, t.matched, t.where)
                      for t in found]
-            matches += [
-                ItemMatch(item.key, item.content_hash, m.subscription_id, m.subscriber_id,
-                          tuple(r.detail for r in m.reasons))
-                for m in self._match(document(item, found))
-            ]
-        return Annotations(tuple(tags), tuple(matches))
+            if flood is not None and not flood.notice:
+                continue
+            for m in self._match(document(item, found)):
+                if flood is not None and m.subscriber_id in named:
+                    continue
+                named.add(m.subscriber_id)
+                matches.append(ItemMatch(item.key, item.content_hash, m.subscription_id,
+                                         m.subscriber_id, tuple(r.detail for r in m.reasons)))
+        return Annotations(tuple(tags), tuple(matches), flood=flood)

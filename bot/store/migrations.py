@@ -278,6 +278,73 @@ _V8 = (
 )
 
 
+# The ninth: floods (bot.ingest.flood). `source_floods` remembers a source's last flood (how
+# many changes a refresh held back, 0 once it announced normally again; and when), beside
+# source_state rather than in it: a source that never flooded writes the rows it always has.
+# An alert may be a flood notice, kind 'bulk', which says how many items its source changed at
+# once (`changed`). SQLite cannot alter a CHECK, so its alerts table is rebuilt: renamed away
+# first (merged_into then points at the old table, which goes whole), copied, dropped, its
+# index made again.
+_ALERTS_V9 = """CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        subscriber_id BIGINT NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+        item_key TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('new', 'development', 'revision', 'bulk')),
+        story_id TEXT,
+        reasons TEXT NOT NULL DEFAULT '[]',
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'claimed', 'sent', 'failed', 'merged', 'held')),
+        next_at TEXT NOT NULL,
+        attempt INTEGER NOT NULL DEFAULT 0 CHECK (attempt >= 0),
+        lease_until TEXT,
+        worker TEXT,
+        reason TEXT,
+        platform_message_id TEXT,
+        sent_at TEXT,
+        merged_into BIGINT REFERENCES alerts (id),
+        created_at TEXT NOT NULL,
+        subscriptions TEXT NOT NULL DEFAULT '[]',
+        parts_sent INTEGER NOT NULL DEFAULT 0,
+        changed INTEGER NOT NULL DEFAULT 0 CHECK (changed >= 0),
+        UNIQUE (subscriber_id, item_key, content_hash, kind),
+        CHECK (state <> 'claimed' OR (worker IS NOT NULL AND lease_until IS NOT NULL)),
+        CHECK (state <> 'sent' OR sent_at IS NOT NULL),
+        CHECK (state <> 'merged' OR merged_into IS NOT NULL)
+    )"""
+_ALERT_COLUMNS_V8 = (
+    "id, subscriber_id, item_key, content_hash, kind, story_id, reasons, state, next_at, "
+    "attempt, lease_until, worker, reason, platform_message_id, sent_at, merged_into, "
+    "created_at, subscriptions, parts_sent"
+)
+_V9_STATE = (
+    """CREATE TABLE source_floods (
+        source_id TEXT NOT NULL PRIMARY KEY,
+        held_back INTEGER NOT NULL CHECK (held_back >= 0),
+        held_back_at TEXT NOT NULL
+    )""",
+)
+_V9_SQLITE = (
+    *_V9_STATE,
+    "ALTER TABLE alerts RENAME TO alerts_v8",
+    _ALERTS_V9,
+    f"INSERT INTO alerts ({_ALERT_COLUMNS_V8}) SELECT {_ALERT_COLUMNS_V8} FROM alerts_v8",
+    # Ids are never reused, not even those of alerts deleted since: the counter comes along.
+    "DELETE FROM sqlite_sequence WHERE name = 'alerts'",
+    "INSERT INTO sqlite_sequence (name, seq) "
+    "SELECT 'alerts', seq FROM sqlite_sequence WHERE name = 'alerts_v8'",
+    "DROP TABLE alerts_v8",
+    "CREATE INDEX alerts_state_next_at_idx ON alerts (state, next_at)",
+)
+_V9_POSTGRESQL = (
+    *_V9_STATE,
+    "ALTER TABLE alerts DROP CONSTRAINT alerts_kind_check",
+    "ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check "
+    "CHECK (kind IN ('new', 'development', 'revision', 'bulk'))",
+    "ALTER TABLE alerts ADD COLUMN changed INTEGER NOT NULL DEFAULT 0 CHECK (changed >= 0)",
+)
+
+
 def _dialect(statements: tuple[str, ...], **spellings: str) -> tuple[str, ...]:
     """Fill the {placeholders} a migration leaves to each dialect."""
     out = []
@@ -337,6 +404,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         description="sources remember why they wait, and a 410 Gone that disabled them",
         sqlite=_V8,
         postgresql=_V8,
+    ),
+    Migration(
+        version=9,
+        description="floods: what a refresh held back; flood notices in the outbox",
+        sqlite=_V9_SQLITE,
+        postgresql=_V9_POSTGRESQL,
     ),
 )
 

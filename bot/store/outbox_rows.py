@@ -35,6 +35,7 @@ ALERT_COLUMNS = (
     "created_at",
     "subscriptions",
     "parts_sent",
+    "changed",
 )
 STATE_COLUMNS = (
     "state",
@@ -85,6 +86,7 @@ def enqueue_params(alert: Enqueue, now: str) -> dict[str, Any]:
         "story_id": alert.story_id,
         "reasons": json.dumps(list(alert.reasons), ensure_ascii=False),
         "subscriptions": json.dumps(list(alert.subscription_ids)),
+        "changed": alert.changed,
         "now": now,
     }
 
@@ -105,6 +107,7 @@ def row_to_alert(row: Row) -> Alert:
         created_at=from_db_time(row["created_at"]),
         subscription_ids=tuple(json.loads(row["subscriptions"])),
         parts_sent=row["parts_sent"],
+        changed=row["changed"],
     )
 
 

@@ -38,7 +38,7 @@ _STATE_COLS = ", ".join(f"a.{c}" for c in STATE_COLUMNS)
 _FROM = "FROM alerts AS a JOIN subscribers AS b ON b.id = a.subscriber_id"
 _INSERT = (
     "INSERT INTO alerts (subscriber_id, item_key, content_hash, kind, story_id, reasons, "
-    "state, next_at, attempt, created_at, subscriptions) "
+    "state, next_at, attempt, created_at, subscriptions, changed) "
 )
 _ACTIVE = "FROM subscribers AS b WHERE b.id = :subscriber_id AND b.active = 1"
 # What a subscriber received: a sent alert, or one merged into a message that went out.
@@ -48,14 +48,14 @@ _RECEIVED = "e.state IN ('sent', 'merged')"
 # ON CONFLICT, not INSERT OR IGNORE: that would also skip a row breaking NOT NULL or a CHECK.
 _ENQUEUE = (
     _INSERT + "SELECT b.id, :item_key, :content_hash, :kind, :story_id, :reasons, "
-    f"'pending', :now, 0, :now, :subscriptions {_ACTIVE} ON CONFLICT DO NOTHING"
+    f"'pending', :now, 0, :now, :subscriptions, :changed {_ACTIVE} ON CONFLICT DO NOTHING"
 )
 # A revision goes to those who received an earlier version, in the story the item is in.
 _ENQUEUE_REVISION = (
     _INSERT + "SELECT b.id, :item_key, :content_hash, 'revision', "
     "(SELECT m.story_id FROM story_items AS m WHERE m.item_key = :item_key), :reasons, "
-    f"'pending', :now, 0, :now, :subscriptions {_ACTIVE} AND EXISTS (SELECT 1 FROM alerts AS e "
-    "WHERE e.subscriber_id = b.id AND e.item_key = :item_key "
+    f"'pending', :now, 0, :now, :subscriptions, :changed {_ACTIVE} "
+    "AND EXISTS (SELECT 1 FROM alerts AS e WHERE e.subscriber_id = b.id AND e.item_key = :item_key "
     f"AND e.content_hash <> :content_hash AND {_RECEIVED}) ON CONFLICT DO NOTHING"
 )
 

@@ -28,7 +28,10 @@ an alert in the outbox, in the same transaction, `pending` and due now (see `enq
 - NEW joining as "duplicate" (the same release again, from another feed): no alert.
 - NEW otherwise ("first", or no story): kind "new".
 Matches of one version for one subscriber (several of its subscriptions) make one alert whose
-reasons are theirs together, in order. Only an active subscriber gets an alert (a paused one
+reasons are theirs together, in order. A flood (`annotations.flood`, see bot.ingest.flood)
+enqueues none of these: with a notice, each subscriber its matches name gets one alert of kind
+"bulk" about its first matched version (no story), saying how many items changed; without,
+nothing. Only an active subscriber gets an alert (a paused one
 does: the dispatcher holds it). The key (subscriber, item, version, kind) is unique and the
 insert does nothing on conflict, so recording a match again enqueues nothing new.
 
@@ -55,10 +58,11 @@ class Enqueue:
     subscriber_id: int
     item_key: str
     content_hash: str
-    kind: str  # "new" | "development" | "revision"
+    kind: str  # "new" | "development" | "revision" | "bulk"
     story_id: str | None
     reasons: tuple[str, ...]
     subscription_ids: tuple[int, ...] = ()  # the subscriber's subscriptions that matched
+    changed: int = 0  # "bulk": how many items the source changed at once
 
 
 def recorded(changes: Sequence[Change], stored: Mapping[str, str | None]) -> tuple[Change, ...]:
@@ -136,12 +140,15 @@ def annotated(changes: Sequence[Change], annotations: Annotations) -> Annotation
         matches=tuple(m for m in annotations.matches if (m.item_key, m.content_hash) in versions),
         links=links,
         stories=tuple(s for s in annotations.stories if s.id in joined),
+        flood=annotations.flood,
     )
 
 
 def enqueued(changes: Sequence[Change], annotations: Annotations) -> tuple[Enqueue, ...]:
     """The alerts of `annotations` (as `annotated` kept them) for `changes` as recorded, one
     per (subscriber, version, kind), in the order of their first match (see the module doc)."""
+    if annotations.flood is not None:
+        return _notices(changes, annotations) if annotations.flood.notice else ()
     kinds = {(c.item.key, c.item.content_hash): c.kind for c in changes if c.kind in _ANNOTATED}
     links = {link.item_key: link for link in annotations.links}
     alerts: dict[tuple[int, str, str, str], Enqueue] = {}
@@ -157,6 +164,19 @@ def enqueued(changes: Sequence[Change], annotations: Annotations) -> tuple[Enque
         alerts[key] = Enqueue(*key, what[1], tuple(dict.fromkeys(reasons)),
                               tuple(dict.fromkeys(subs)))
     return tuple(alerts.values())
+
+
+def _notices(changes: Sequence[Change], annotations: Annotations) -> tuple[Enqueue, ...]:
+    """One "bulk" alert per subscriber of the flood's matches, about its first match."""
+    assert annotations.flood is not None
+    versions = {(c.item.key, c.item.content_hash) for c in changes if c.kind in _ANNOTATED}
+    first: dict[int, Enqueue] = {}
+    for m in annotations.matches:
+        if m.subscriber_id not in first and (m.item_key, m.content_hash) in versions:
+            first[m.subscriber_id] = Enqueue(
+                m.subscriber_id, m.item_key, m.content_hash, "bulk", None, m.reasons,
+                (m.subscription_id,), changed=annotations.flood.changed)
+    return tuple(first.values())
 
 
 def _alert_kind(change: ChangeKind, link: StoryLink | None) -> tuple[str, str | None] | None:

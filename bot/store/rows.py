@@ -43,6 +43,8 @@ STATE_COLUMNS = (
     "disabled_url",
     "disabled_since",
 )
+# The source's last flood (bot.ingest.flood), kept beside its state in `source_floods`.
+FLOOD_COLUMNS = ("held_back", "held_back_at")
 REVISION_COLUMNS = ("key", "title", "text", "content_hash", "replaced_at")
 SUBSCRIBER_COLUMNS = (
     "id",
@@ -126,7 +128,7 @@ def row_to_item(row: Row) -> Item:
 
 
 def state_params(state: SourceState) -> dict[str, Any]:
-    """Named parameters for the source_state columns."""
+    """Named parameters for the source_state and FLOOD_COLUMNS columns."""
     return {
         "source_id": state.source_id,
         "etag": state.etag,
@@ -142,6 +144,8 @@ def state_params(state: SourceState) -> dict[str, Any]:
         "wait_reason": state.wait_reason,
         "disabled_url": state.disabled_url,
         "disabled_since": to_db_time(state.disabled_since),
+        "held_back": state.held_back,
+        "held_back_at": to_db_time(state.held_back_at),
     }
 
 
@@ -161,6 +165,8 @@ def row_to_state(row: Row) -> SourceState:
         wait_reason=row["wait_reason"],
         disabled_url=row["disabled_url"],
         disabled_since=from_db_time(row["disabled_since"]),
+        held_back=row["held_back"] or 0,  # no source_floods row: never flooded
+        held_back_at=from_db_time(row["held_back_at"]),
     )
 
 

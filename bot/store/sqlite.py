@@ -95,6 +95,8 @@ class SQLiteStore(SQLiteSubscriptions, SQLiteStories, SQLiteOutbox):
         params = state_params(state)
         async with self._tx(f"save state of source {state.source_id}") as db:
             await db.execute(sql.UPSERT_STATE, params)
+            if state.held_back_at is not None:
+                await db.execute(sql.UPSERT_FLOOD, params)
 
     # --- items ----------------------------------------------------------------------------
     async def record_refresh(
@@ -122,6 +124,8 @@ class SQLiteStore(SQLiteSubscriptions, SQLiteStories, SQLiteOutbox):
                 if rows:
                     await db.executemany(statement, rows)
             await db.execute(sql.UPSERT_STATE, params)
+            if state.held_back_at is not None:
+                await db.execute(sql.UPSERT_FLOOD, params)
         return written
 
     async def item_tags(self, key: str) -> list[ItemTag]:

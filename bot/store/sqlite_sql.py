@@ -15,6 +15,7 @@ from typing import Any
 from bot.models import Annotations, Change, ChangeKind
 from bot.store.recording import headless
 from bot.store.rows import (
+    FLOOD_COLUMNS,
     ITEM_COLUMNS,
     MATCH_COLUMNS,
     MUTE_COLUMNS,
@@ -36,8 +37,20 @@ HAS_VERSION_TABLE = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name =
 RECORD_VERSION = "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)"
 
 # --- source_state -----------------------------------------------------------------------------
-STATE_BY_ID = f"SELECT {', '.join(STATE_COLUMNS)} FROM source_state WHERE source_id = ?"
-ALL_STATES = f"SELECT {', '.join(STATE_COLUMNS)} FROM source_state ORDER BY source_id"
+_STATES = (
+    f"SELECT {', '.join('s.' + c for c in STATE_COLUMNS)}, "
+    f"{', '.join('f.' + c for c in FLOOD_COLUMNS)} FROM source_state AS s "
+    "LEFT JOIN source_floods AS f ON f.source_id = s.source_id"
+)
+STATE_BY_ID = f"{_STATES} WHERE s.source_id = ?"
+ALL_STATES = f"{_STATES} ORDER BY s.source_id"
+# Written only when a source has flooded (its state then has `held_back_at`), so a refresh of
+# a source that never did writes the same rows it always has.
+UPSERT_FLOOD = (
+    "INSERT INTO source_floods (source_id, held_back, held_back_at) "
+    "VALUES (:source_id, :held_back, :held_back_at) ON CONFLICT (source_id) DO UPDATE SET "
+    "held_back = excluded.held_back, held_back_at = excluded.held_back_at"
+)
 
 
 def upsert_state(columns: Sequence[str] = STATE_COLUMNS) -> str:

@@ -330,3 +330,12 @@ def test_merged_parts_say_which_alerts_each_part_completes() -> None:
     for message, completed in parts:
         for i in completed:
             assert f'href="https://www.ice.gov/{i}"' in message.text
+
+
+def test_a_chat_message_drops_bidi_overrides_stored_before_normalisation_did() -> None:
+    view = AlertView(kind="new", title="invoice_\u202egnp.exe", summary="a\u2066b\u2069",
+                     notes=("c\u202ad",), url="https://www.ice.gov/x", source_name="ICE",
+                     agency="ice", published=None, reasons=())
+    [message] = render_telegram(view)
+    assert "invoice_gnp.exe" in message.text and "ab" in message.text and "cd" in message.text
+    assert not any(c in message.text for c in "\u202a\u202e\u2066\u2069")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from bot.ingest.dedup import decide
 from bot.models import ChangeKind, Item, KnownItem
 
@@ -63,3 +65,48 @@ def test_other_feeds_variant_is_not_a_revision() -> None:
 def test_tombstoned_key_never_returns() -> None:
     tomb = KnownItem(item=None, hashes=frozenset({"h1"}))
     assert kinds(decide([item(h="h9")], {"k1": tomb}, first_poll=False)) == [ChangeKind.SEEN]
+
+
+STORED_TEXT = ("ICE arrested 120 people in Operation Highway Sentinel. The operation ran for two "
+               "weeks in California. Officers also seized 14 trucks and 3 weapons.")
+URL = "https://x.gov/k1"
+
+
+def version(title: str = "title k1", text: str = STORED_TEXT) -> Item:
+    base = item()
+    return Item(key=base.key, source_id=base.source_id, url=URL, title=title, text=text,
+                published=base.published, content_hash=f"{title}|{text}", agency="ice",
+                jurisdiction="federal")
+
+
+@pytest.mark.parametrize(
+    ("got", "broken", "expected"),
+    [
+        # The transfer broke off inside the entry: the text is gone, or cut mid-sentence.
+        (version(text=""), True, ChangeKind.SEEN),
+        (version(text="ICE arrested 120 people in Operation Highway Sent"), True, ChangeKind.SEEN),
+        (version(title="title", text=""), True, ChangeKind.SEEN),  # cut inside the title
+        (version(title=URL, text=""), True, ChangeKind.SEEN),  # the title lost: link stands in
+        # Only stored sentences (a teaser instead of the full text), the last one cut.
+        (version(text="The operation ran for two weeks in California. Officers al"), True,
+         ChangeKind.SEEN),
+        # The same losses from a well-formed document are real edits.
+        (version(text=""), False, ChangeKind.REVISED),
+        (version(text="ICE arrested 120 people in Operation Highway Sent"), False,
+         ChangeKind.REVISED),
+        # From a broken document, anything that adds or changes words is still an edit ...
+        (version(text="ICE arrested 121 people."), True, ChangeKind.REVISED),
+        (version(title="Corrected title k1", text=""), True, ChangeKind.REVISED),
+        (version(text=STORED_TEXT + " Updated Feb. 12."), True, ChangeKind.REVISED),
+        # ... and so is a loss of less than half the text (a trimmed last sentence).
+        (version(text=STORED_TEXT.rsplit(" Officers", 1)[0]), True, ChangeKind.REVISED),
+    ],
+)
+def test_a_broken_feed_cutting_text_short_is_no_revision(
+    got: Item, broken: bool, expected: ChangeKind
+) -> None:
+    stored = version()
+    [change] = decide([got], {"k1": known(stored)}, first_poll=False, broken=broken)
+    assert change.kind is expected
+    assert change.previous == stored  # kept, or replaced: either way the stored one is named
+    assert bool(change.kept) is (expected is ChangeKind.SEEN)
