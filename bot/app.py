@@ -41,7 +41,7 @@ from bot.ingest.tagging import Annotator
 from bot.logs import event
 from bot.models import Change, ChangeKind, RefreshReport, Source, StoryLink, Summary
 from bot.queries import StoreQueries
-from bot.settings import Settings
+from bot.settings import Settings, unused_sections
 from bot.store import Store, open_store
 from bot.stories.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer, as_async
 from bot.stories.timeline import development_note, revision_note, story_view
@@ -124,6 +124,9 @@ async def build(
     clock: Callable[[], datetime] = utcnow, transport: httpx.AsyncBaseTransport | None = None,
     sources: tuple[Source, ...] | None = None,
 ) -> App:
+    for section, why in unused_sections(settings).items():
+        event(log, "config_not_used", logging.WARNING, section=f"[{section}]",
+              detail=f"accepted but not used yet: {why}")
     store = open_store(settings.storage.url)
     await store.migrate()
     p = settings.polling

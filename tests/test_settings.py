@@ -39,7 +39,7 @@ def test_settings_are_frozen() -> None:
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ("[polling]\nfloor = -5\n", "polling.floor = -5: Input should be greater than 0"),
+        ("[polling]\nfloor = -5\n", "polling.floor = -5: expected a number above 0 and at most"),
         ("[polling]\nfloor = 100\nceiling = 10\n", "floor (100.0) must not exceed ceiling"),
         ("[polling]\nflor = 10\n", "polling.flor = 10: unknown key"),
         ("[storage]\nurl = \"mysql://x\"\n", "storage.url = 'mysql://x': expected sqlite:///"),
@@ -48,7 +48,7 @@ def test_settings_are_frozen() -> None:
         ("[[sources]]\nid = \"Bad Id\"\nurl = \"https://x.gov/feed\"\nagency = \"x\"\n",
          "sources.0.id = 'Bad Id': use lower-case letters"),
         ("[[sources]]\nid = \"x\"\nurl = \"ftp://x.gov/feed\"\nagency = \"x\"\n",
-         "sources.0.url = 'ftp://x.gov/feed': expected an absolute http"),
+         "sources.0.url = 'ftp://x.gov/feed': the address must start with http://"),
         ("[[sources]]\nid = \"x\"\nkind = \"html\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n",
          'kind = "html" needs [sources.selectors]'),
         ("[[sources]]\nid = \"x\"\nkind = \"html\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n"
@@ -83,6 +83,7 @@ def test_sources_added_overridden_and_disabled(tmp_path: Path) -> None:
     path = write(tmp_path, """
 [polling]
 disabled_sources = ["ca-ag"]
+floor = 10
 
 [[sources]]
 id = "ice-breaking"
