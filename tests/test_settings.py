@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.errors import ConfigError
-from bot.settings import load_settings, redacted
+from bot.settings import load_settings, redacted, unused_sections
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,3 +139,12 @@ def test_llm_summaries_are_off_by_default_and_wired_when_configured(tmp_path: Pa
     llm = summarizer_from(load_settings(path, {"ALERTBOT_LLM_API_KEY": "sk-secret-7"}))
     assert isinstance(llm, LLMSummarizer) and llm.api_key == "sk-secret-7"
     assert "sk-secret-7" not in repr(llm)
+
+
+def test_sections_not_built_yet_are_named_when_configured(tmp_path: Path) -> None:
+    assert unused_sections(load_settings(ROOT / "config.example.toml", {})) == {}
+    discord = unused_sections(load_settings(None, {"DISCORD_BOT_TOKEN": "discord-secret"}))
+    assert discord == {"discord": "the Discord channel is not built, so nothing is sent to "
+                                  "Discord"}
+    path = write(tmp_path, '[email]\nsmtp_host = "mail.example.org"\n')
+    assert list(unused_sections(load_settings(path, {}))) == ["email"]

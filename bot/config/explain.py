@@ -36,12 +36,14 @@ def explain(exc: ValidationError, model: type[BaseModel], where: str,
     lines = []
     for err in exc.errors():
         loc: Loc = tuple(err["loc"])
+        # `telegram = "123:abc"` (a section written as a value) may hold the secret itself.
+        secret = bool(loc) and any(s[:len(loc)] == loc for s in secrets)
         key = ".".join(str(p) for p in loc)
         value = err.get("input")
-        shown = "" if isinstance(value, dict) else f" = {_shown(value, loc in secrets)}"
+        shown = "" if isinstance(value, dict) else f" = {_shown(value, secret)}"
         # A whole-file rule (loc empty) names its keys in its message.
         head = f"{key}{shown}: " if key else ""
-        lines.append(f"{where}{head}{_message(err, model, loc, loc in secrets)}")
+        lines.append(f"{where}{head}{_message(err, model, loc, secret)}")
     if len(lines) == 1:
         return f"invalid configuration: {lines[0]}"
     return f"invalid configuration ({len(lines)} problems):\n  " + "\n  ".join(lines)
@@ -55,6 +57,10 @@ def hide_password(text: str) -> str:
 def _shown(value: Any, secret: bool) -> str:
     if secret:
         return "<redacted>"
+    if isinstance(value, bool):  # as TOML spells it
+        return "true" if value else "false"
+    if isinstance(value, date | time):
+        return value.isoformat()
     if isinstance(value, tuple):
         value = list(value)
     return hide_password(repr(value))
@@ -110,7 +116,7 @@ def _spelling(kind: str, value: Any) -> str | None:
         return "true" if word in _YES else "false" if word in _NO else None
     if kind == "string_type" and isinstance(value, int | float) and not isinstance(value, bool):
         return json.dumps(str(value))
-    if kind == "tuple_type" and isinstance(value, str):
+    if kind == "tuple_type" and isinstance(value, str | int | float):
         return f"[{json.dumps(value)}]"
     return None
 
