@@ -123,7 +123,8 @@ async def test_bad_values_are_one_line_and_exit_2(
 @pytest.mark.parametrize(("content", "expected"), [
     (None, "is a directory: name the file itself, e.g. --config "),
     (b'[polling]\nuser_agent = "caf\xe9"\n', "is not UTF-8 text: byte 0xe9 at line 2"),
-    (b"[polling]\nfloor = \n", "not valid TOML: Invalid value (at line 2, column 9)"),
+    (b"[polling]\nfloor = \n", "not valid TOML: Invalid value (at line 2, column 9); "
+                               "config.example.toml shows the syntax of every key"),
 ], ids=["directory", "not-utf8", "toml-syntax"])
 async def test_a_config_file_that_cannot_be_read_is_one_line(
     tmp_path: Path, content: bytes | None, expected: str,
