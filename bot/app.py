@@ -29,6 +29,7 @@ from bot.channels import telegram_bot
 from bot.channels.commands import Commands
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import TelegramChannel
+from bot.config.unused import unused_sections
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.pacing import Pacer
 from bot.delivery.views import ViewBuilder
@@ -41,7 +42,7 @@ from bot.ingest.tagging import Annotator
 from bot.logs import event
 from bot.models import Change, ChangeKind, RefreshReport, Source, StoryLink, Summary
 from bot.queries import StoreQueries
-from bot.settings import Settings, unused_sections
+from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.stories.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer, as_async
 from bot.stories.timeline import development_note, revision_note, story_view

@@ -296,24 +296,6 @@ def _check_disabled_ids(settings: Settings) -> None:
             )
 
 
-# Sections the config accepts but nothing reads yet. When a channel is built, its line goes.
-NOT_BUILT_YET = {
-    "discord": "the Discord channel is not built, so nothing is sent to Discord",
-    "email": "the email channel is not built, so no email is sent",
-}
-
-
-def unused_sections(settings: Settings) -> dict[str, str]:
-    """Each configured section (changed from its defaults) that nothing uses yet, with why:
-    the composition root warns once at start-up rather than ignore it silently."""
-    found = {}
-    for section, why in NOT_BUILT_YET.items():
-        value = getattr(settings, section)
-        if value != type(value)():
-            found[section] = why
-    return found
-
-
 def redacted(settings: Settings) -> dict[str, Any]:
     """The effective configuration as plain data, with every secret replaced."""
     data = settings.model_dump(by_alias=True, mode="json")

@@ -19,6 +19,8 @@ RULES = [
     ("bot.channels", ("bot.store", "bot.ingest", "bot.app", "bot.cli")),
     ("bot.store", ("bot.ingest", "bot.channels", "bot.delivery", "bot.app", "bot.cli")),
     ("bot.web", ("bot.store", "bot.ingest", "bot.app", "bot.cli")),
+    ("bot.config", ("bot.models", "bot.ingest", "bot.stories", "bot.store", "bot.channels",
+                    "bot.delivery", "bot.web", "bot.settings", "bot.app", "bot.cli")),
 ]
 # Only the composition root (and the CLI/demo that call it) build concrete objects.
 WIRING = ("bot.app", "bot.cli", "bot.demo", "bot.__main__")

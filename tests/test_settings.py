@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from bot.config.unused import unused_sections
 from bot.errors import ConfigError
-from bot.settings import load_settings, redacted, unused_sections
+from bot.settings import load_settings, redacted
 
 ROOT = Path(__file__).resolve().parents[1]
 
