@@ -12,7 +12,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.httpserver import unused_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
@@ -159,9 +162,10 @@ async def test_an_unreadable_config_file_is_one_line(tmp_path: Path) -> None:
                     "it readable by the user alertbot runs as (chmod or chown)")
 
 
-def unused(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+def unused(tmp_path: Path, **sections: dict[str, str]) -> tuple[Path, dict[str, str]]:
     config = tmp_path / "config.toml"
-    config.write_text(toml({"email": {"smtp_host": '"mail.example.org"'}}, tmp_path))
+    config.write_text(toml({"email": {"smtp_host": '"mail.example.org"'}, **sections},
+                           tmp_path))
     return config, env(DISCORD_BOT_TOKEN=SECRET)
 
 
@@ -184,22 +188,29 @@ async def test_poll_once_says_once_that_discord_and_email_are_not_used_yet(
 
 
 async def test_run_says_it_once_at_start_up(tmp_path: Path) -> None:
-    config, environ = unused(tmp_path)
+    port = unused_port()
+    config, environ = unused(tmp_path, web={"listen": f'"127.0.0.1:{port}"'})
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "--config", str(config), "run", cwd=tmp_path,
         env=environ, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    assert proc.stderr is not None
     try:
-        seen = b""
-        while b"Ctrl-C stops" not in seen:  # the worker is up: start-up is over
-            line = await asyncio.wait_for(proc.stderr.readline(), 60)
-            assert line, seen.decode()
-            seen += line
+        await answered(f"http://127.0.0.1:{port}/healthz")  # the worker is up
     finally:
         proc.send_signal(signal.SIGTERM)
-        rest, err = await asyncio.wait_for(proc.communicate(), 30)
+        _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0
-    said = (seen + err).decode()
+    said = err.decode()
     assert [w.split("section=")[1].split()[0] for w in warnings_in(said)] == \
         ["[discord]", "[email]"]
     assert SECRET not in said and "Traceback" not in said
+
+
+async def answered(url: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(300):
+            try:
+                await client.get(url)
+                return
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} never answered")
