@@ -36,8 +36,11 @@ def explain(exc: ValidationError, model: type[BaseModel], where: str,
     lines = []
     for err in exc.errors():
         loc: Loc = tuple(err["loc"])
-        # `telegram = "123:abc"` (a section written as a value) may hold the secret itself.
-        secret = bool(loc) and any(s[:len(loc)] == loc for s in secrets)
+        # `telegram = "123:abc"` (a section written as a value) may hold the secret itself,
+        # and so may a misspelt key beside one (`[telegram] tokne = "123:abc"`).
+        secret = bool(loc) and any(
+            s[:len(loc)] == loc or err["type"] == "extra_forbidden" and s[0] == loc[0]
+            for s in secrets)
         key = ".".join(str(p) for p in loc)
         value = err.get("input")
         shown = "" if isinstance(value, dict) else f" = {_shown(value, secret)}"

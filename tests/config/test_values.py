@@ -111,6 +111,9 @@ def test_no_secret_is_ever_echoed_in_a_refusal(tmp_path: Path) -> None:
     assert "123456789" not in said and "hunter2" not in said
     assert "telegram.token = <redacted>: expected text in quotes, not a whole number" in said
     assert "storage.url = 'postgresql://bot:<redacted>@/alerts': a host" in said
+    said = load(tmp_path, '[telegram]\ntokne = "123:misspelt-key-secret"\n')
+    assert said == "invalid configuration: telegram.tokne = <redacted>: unknown key (check " \
+                   "the spelling against config.example.toml)"
     said = load(tmp_path, "", {"TELEGRAM_BOT_TOKEN": "123:secret-token\n"})
     assert "secret-token" not in said
     assert said == ("invalid configuration: telegram.token = <redacted>: it contains a space, "
