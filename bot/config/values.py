@@ -20,8 +20,7 @@ from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pydantic_core
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, AnyUrl, BeforeValidator, ValidationError
 
 T = TypeVar("T")
 _EXAMPLE = "e.g. https://www.example.gov/news/feed"
@@ -72,10 +71,10 @@ def address_problem(value: str) -> str | None:
 
 
 def _whatwg_problem(value: str) -> str | None:
-    """The WHATWG parser (pydantic-core) judges the host: IPv4, IPv6, IDNA, port range."""
+    """The WHATWG parser (pydantic's URL) judges the host: IPv4, IPv6, IDNA, port range."""
     try:
-        pydantic_core.Url(value)
-    except pydantic_core.ValidationError as exc:
+        AnyUrl(value)
+    except ValidationError as exc:
         reason = str(exc.errors()[0].get("ctx", {}).get("error", "not a valid address"))
         return _parse_problem(reason)
     return None
