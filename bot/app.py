@@ -30,6 +30,7 @@ from bot.channels import telegram_bot, telegram_service
 from bot.channels.commands import Commands
 from bot.channels.console import ConsoleChannel
 from bot.channels.telegram import TelegramChannel
+from bot.config.unused import unused_sections
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.pacing import Pacer
 from bot.delivery.views import ViewBuilder
@@ -151,6 +152,9 @@ async def build(
     clock: Callable[[], datetime] = utcnow, transport: httpx.AsyncBaseTransport | None = None,
     sources: tuple[Source, ...] | None = None,
 ) -> App:
+    for section, why in unused_sections(settings).items():
+        event(log, "config_not_used", logging.WARNING, section=f"[{section}]",
+              detail=f"accepted but not used yet: {why}")
     store = open_store(settings.storage.url)
     await store.migrate()
     p = settings.polling

@@ -5,21 +5,36 @@ down, never kept in a global. A bad value raises `ConfigError` naming the key, t
 what is allowed. Secrets (tokens, passwords) may come from the environment and are redacted by
 `redacted()` for `alertbot check-config`.
 
-Must not import anything from the project except bot.models, bot.errors, bot.ingest.catalog
-(the built-in sources are data) and the subscriptions gazetteer (to check jurisdictions).
+Nothing is coerced (strict models): `timeout = "20"` or `builtin_sources = "no"` is refused,
+not guessed at. Every number is finite and bounded on both sides; addresses are parsed for
+real (bot.config.values). One class per section: a new key goes into its section's class.
+
+Must not import anything from the project except bot.config, bot.models, bot.errors,
+bot.ingest.catalog (the built-in sources are data) and the subscriptions gazetteer (to check
+jurisdictions).
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.config.explain import explain, hide_password
+from bot.config.reading import read_toml
+from bot.config.values import (
+    Array,
+    HeaderText,
+    HostPort,
+    HttpAddress,
+    OptionalHttpAddress,
+    StorageUrl,
+    Token,
+)
 from bot.errors import ConfigError
 from bot.ingest.catalog import BUILTIN_SOURCES
 from bot.models import ListingSelectors, Source
@@ -32,38 +47,38 @@ SECRET_ENV = {
 }
 DEFAULT_USER_AGENT = "alertbot/0.1 (+https://github.com/alertbot/alertbot; newsroom alert service)"
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+WEEK = 7 * 24 * 3600.0  # the longest wait between two polls of a source (seconds)
+MAX_TIMEOUT = 300.0  # the longest request deadline (seconds)
+MAX_BODY_BYTES = 200_000_000
+MAX_RETENTION_DAYS = 36_500  # 100 years
+# Telegram user ids have at most 52 significant bits.
+MAX_TELEGRAM_ID = 2**53 - 1
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: no value is coerced; allow_inf_nan=False: inf and nan are never a setting.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class StorageSettings(_Section):
-    url: str = "sqlite:///alertbot.db"
-    retention_days: int = Field(default=365, ge=1)
-
-    @field_validator("url")
-    @classmethod
-    def _known_scheme(cls, v: str) -> str:
-        if not v.startswith(("sqlite://", "postgresql://", "postgres://")):
-            raise ValueError("expected sqlite:///path/to/file.db or postgresql://user@host/db")
-        return v
+    url: StorageUrl = "sqlite:///alertbot.db"
+    retention_days: int = Field(default=365, ge=1, le=MAX_RETENTION_DAYS)
 
 
 class PollingSettings(_Section):
-    floor: float = Field(default=60.0, gt=0)
-    ceiling: float = Field(default=3600.0, gt=0)
-    default_interval: float = Field(default=300.0, gt=0)
+    floor: float = Field(default=60.0, gt=0, le=WEEK)
+    ceiling: float = Field(default=3600.0, gt=0, le=WEEK)
+    default_interval: float = Field(default=300.0, gt=0, le=WEEK)
     jitter: float = Field(default=0.1, ge=0, lt=1)
-    unhealthy_after: int = Field(default=5, ge=1)
-    timeout: float = Field(default=20.0, gt=0)
-    max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    unhealthy_after: int = Field(default=5, ge=1, le=1000)
+    timeout: float = Field(default=20.0, gt=0, le=MAX_TIMEOUT)
+    max_body_bytes: int = Field(default=5_000_000, ge=1024, le=MAX_BODY_BYTES)
     max_redirects: int = Field(default=5, ge=0, le=20)
     per_host_concurrency: int = Field(default=2, ge=1, le=16)
     concurrency: int = Field(default=8, ge=1, le=64)
-    user_agent: str = Field(default=DEFAULT_USER_AGENT, min_length=1)
+    user_agent: HeaderText = Field(default=DEFAULT_USER_AGENT, min_length=1, max_length=500)
     builtin_sources: bool = True
-    disabled_sources: tuple[str, ...] = ()
+    disabled_sources: Array[str] = ()
     # The adaptive pace (bot/ingest/schedule.py, rule 2); false = every source at its interval.
     adaptive: bool = True
     developing_interval: float = Field(default=60.0, gt=0, le=86400)
@@ -85,7 +100,20 @@ class PollingSettings(_Section):
                 f"floor ({self.floor}) must not exceed ceiling ({self.ceiling}); "
                 "floor is the shortest wait between polls, ceiling the longest"
             )
+        # Only an interval the operator wrote is held to the range: the default one is
+        # simply clamped by the schedule when floor or ceiling move past it.
+        if "default_interval" in self.model_fields_set:
+            check_interval("default_interval", self.default_interval, self)
         return self
+
+
+def check_interval(key: str, interval: float, polling: PollingSettings) -> None:
+    """An interval outside floor..ceiling would be silently clamped: refuse it instead."""
+    if not polling.floor <= interval <= polling.ceiling:
+        raise ValueError(
+            f"{key} = {interval:g} is outside [polling] floor..ceiling "
+            f"({polling.floor:g}..{polling.ceiling:g}): no source is polled more often than "
+            "the floor or less often than the ceiling; change the interval or the range")
 
 
 class SelectorSettings(_Section):
@@ -109,11 +137,11 @@ class SelectorSettings(_Section):
 class SourceSettings(_Section):
     id: str
     kind: Literal["feed", "html"] = "feed"
-    url: str
+    url: HttpAddress
     agency: str = Field(min_length=1)
     jurisdiction: str = "federal"
     name: str = ""
-    interval: float | None = Field(default=None, gt=0)
+    interval: float | None = Field(default=None, gt=0, le=WEEK)
     enabled: bool = True
     full_text: bool = False
     selectors: SelectorSettings | None = None
@@ -124,13 +152,6 @@ class SourceSettings(_Section):
     def _id(cls, v: str) -> str:
         if not _ID_RE.match(v):
             raise ValueError("use lower-case letters, digits, '-', '_' or '.', at most 64")
-        return v
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, v: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError("expected an absolute http:// or https:// address")
         return v
 
     @field_validator("timezone")
@@ -169,7 +190,7 @@ class SubscriptionSettings(_Section):
     max_terms: int = Field(default=20, ge=1, le=100)
     max_subscriptions: int = Field(default=50, ge=1, le=1000)
     # Extra synonym groups on top of the reviewed table, e.g. [["detainer", "hold request"]].
-    synonyms: tuple[tuple[str, ...], ...] = ()
+    synonyms: Array[Array[str]] = ()
 
     @field_validator("synonyms")
     @classmethod
@@ -183,17 +204,15 @@ class SubscriptionSettings(_Section):
 class SummarySettings(_Section):
     # An OpenAI-compatible endpoint for summaries, off when empty. Its output must pass the
     # same grounding check as the extractive summary, or the extractive one is used.
-    llm_base_url: str = ""
+    llm_base_url: OptionalHttpAddress = ""
     llm_model: str = ""
-    llm_api_key: str = ""  # or env ALERTBOT_LLM_API_KEY
+    llm_api_key: Token = ""  # or env ALERTBOT_LLM_API_KEY
     llm_timeout: float = Field(default=30.0, gt=0, le=300)
 
     @model_validator(mode="after")
     def _complete(self) -> SummarySettings:
         if self.llm_base_url and not self.llm_model:
             raise ValueError("llm_base_url is set but llm_model is empty: name the model")
-        if self.llm_base_url and not re.match(r"^https?://", self.llm_base_url):
-            raise ValueError("llm_base_url must start with http:// or https://")
         return self
 
 
@@ -203,25 +222,19 @@ class LogSettings(_Section):
 
 
 class WebSettings(_Section):
-    listen: str = ""  # "127.0.0.1:8080"; empty = no web server
-    public_url: str = ""
-
-    @field_validator("listen")
-    @classmethod
-    def _host_port(cls, v: str) -> str:
-        if v and not re.match(r"^[\w.\-\[\]:]+:\d{1,5}$", v):
-            raise ValueError("expected host:port, e.g. 127.0.0.1:8080 (or empty to disable)")
-        return v
+    listen: HostPort = ""  # "127.0.0.1:8080"; empty = no web server
+    public_url: OptionalHttpAddress = ""
 
 
 class TelegramSettings(_Section):
-    token: str = ""
-    base_url: str = "https://api.telegram.org/bot"
-    operators: tuple[int, ...] = ()  # Telegram user ids allowed /stats
+    token: Token = ""
+    base_url: HttpAddress = "https://api.telegram.org/bot"
+    # Telegram user ids allowed /stats
+    operators: Array[Annotated[int, Field(ge=1, le=MAX_TELEGRAM_ID)]] = ()
 
 
 class DiscordSettings(_Section):
-    token: str = ""
+    token: Token = ""
 
 
 class EmailSettings(_Section):
@@ -235,7 +248,7 @@ class EmailSettings(_Section):
 class Settings(_Section):
     storage: StorageSettings = StorageSettings()
     polling: PollingSettings = PollingSettings()
-    sources: tuple[SourceSettings, ...] = ()
+    sources: Array[SourceSettings] = ()
     subscriptions: SubscriptionSettings = SubscriptionSettings()
     summaries: SummarySettings = SummarySettings()
     log: LogSettings = LogSettings()
@@ -245,12 +258,14 @@ class Settings(_Section):
     email: EmailSettings = EmailSettings()
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> Settings:
+    def _consistent(self) -> Settings:
         seen: set[str] = set()
-        for s in self.sources:
+        for n, s in enumerate(self.sources):
             if s.id in seen:
                 raise ValueError(f"source id {s.id!r} appears twice in [[sources]]")
             seen.add(s.id)
+            if s.interval is not None:
+                check_interval(f"sources.{n}.interval", s.interval, self.polling)
         return self
 
     def effective_sources(self) -> tuple[Source, ...]:
@@ -268,16 +283,18 @@ def load_settings(path: str | Path | None, environ: Mapping[str, str]) -> Settin
     """Read `path` (None = all defaults) and overlay secrets from `environ`."""
     data: dict[str, Any] = {}
     if path is not None:
-        data = _read_toml(Path(path))
-    for (section, key), env_name in SECRET_ENV.items():
-        if environ.get(env_name):
-            data.setdefault(section, {})[key] = environ[env_name]
-    if environ.get("ALERTBOT_STORAGE_URL"):
-        data.setdefault("storage", {})["url"] = environ["ALERTBOT_STORAGE_URL"]
+        data = read_toml(Path(path))
+    overlay = {**{place: environ.get(env) for place, env in SECRET_ENV.items()},
+               ("storage", "url"): environ.get("ALERTBOT_STORAGE_URL")}
+    for (section, key), value in overlay.items():
+        # A section that is not a table stays as written: validation says what is wrong.
+        if value and isinstance(data.setdefault(section, {}), dict):
+            data[section][key] = value
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, path)) from None
+        where = f"{path}: " if path else ""
+        raise ConfigError(explain(exc, Settings, where, secrets=set(SECRET_ENV))) from None
     _check_disabled_ids(settings)
     _check_jurisdictions(settings)
     return settings
@@ -296,16 +313,6 @@ def _check_jurisdictions(settings: Settings) -> None:
                               '(use "federal" or a state name)') from None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} not found (copy config.example.toml)") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-
-
 def _check_disabled_ids(settings: Settings) -> None:
     known = {s.id for s in BUILTIN_SOURCES} | {s.id for s in settings.sources}
     for sid in settings.polling.disabled_sources:
@@ -316,28 +323,12 @@ def _check_disabled_ids(settings: Settings) -> None:
             )
 
 
-def _explain(exc: ValidationError, path: str | Path | None) -> str:
-    """One line per problem: key = value: what is allowed."""
-    where = f"{path}: " if path else ""
-    lines = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        value = err.get("input")
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (check the spelling against config.example.toml)"
-        shown = "" if isinstance(value, dict) else f" = {value!r}"
-        lines.append(f"{where}{key}{shown}: {msg}")
-    return "invalid configuration:\n  " + "\n  ".join(lines)
-
-
 def redacted(settings: Settings) -> dict[str, Any]:
     """The effective configuration as plain data, with every secret replaced."""
     data = settings.model_dump(by_alias=True, mode="json")
     for section, key in SECRET_ENV:
         if data.get(section, {}).get(key):
             data[section][key] = "<redacted>"
-    data["storage"]["url"] = re.sub(r"://([^:/@]+):[^@/]+@", r"://\1:<redacted>@",
-                                    data["storage"]["url"])
+    data["storage"]["url"] = hide_password(data["storage"]["url"])
     data["effective_sources"] = [s.id for s in settings.effective_sources()]
     return data

@@ -21,6 +21,8 @@ RULES = [
     ("bot.web", ("bot.store", "bot.ingest", "bot.app", "bot.cli")),
     ("bot.telemetry", ("bot.store", "bot.ingest", "bot.channels", "bot.delivery", "bot.web",
                        "bot.app", "bot.cli", "subscriptions")),
+    ("bot.config", ("bot.models", "bot.ingest", "bot.stories", "bot.store", "bot.channels",
+                    "bot.delivery", "bot.web", "bot.settings", "bot.app", "bot.cli")),
 ]
 # Only the composition root (and the CLI/demo that call it) build concrete objects.
 WIRING = ("bot.app", "bot.cli", "bot.demo", "bot.__main__")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from bot.config.unused import unused_sections
 from bot.errors import ConfigError
 from bot.settings import load_settings, redacted
 
@@ -39,7 +40,7 @@ def test_settings_are_frozen() -> None:
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ("[polling]\nfloor = -5\n", "polling.floor = -5: Input should be greater than 0"),
+        ("[polling]\nfloor = -5\n", "polling.floor = -5: expected a number above 0 and at most"),
         ("[polling]\nfloor = 100\nceiling = 10\n", "floor (100.0) must not exceed ceiling"),
         ("[polling]\nflor = 10\n", "polling.flor = 10: unknown key"),
         ("[storage]\nurl = \"mysql://x\"\n", "storage.url = 'mysql://x': expected sqlite:///"),
@@ -48,7 +49,7 @@ def test_settings_are_frozen() -> None:
         ("[[sources]]\nid = \"Bad Id\"\nurl = \"https://x.gov/feed\"\nagency = \"x\"\n",
          "sources.0.id = 'Bad Id': use lower-case letters"),
         ("[[sources]]\nid = \"x\"\nurl = \"ftp://x.gov/feed\"\nagency = \"x\"\n",
-         "sources.0.url = 'ftp://x.gov/feed': expected an absolute http"),
+         "sources.0.url = 'ftp://x.gov/feed': the address must start with http://"),
         ("[[sources]]\nid = \"x\"\nkind = \"html\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n",
          'kind = "html" needs [sources.selectors]'),
         ("[[sources]]\nid = \"x\"\nkind = \"html\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n"
@@ -83,6 +84,7 @@ def test_sources_added_overridden_and_disabled(tmp_path: Path) -> None:
     path = write(tmp_path, """
 [polling]
 disabled_sources = ["ca-ag"]
+floor = 10
 
 [[sources]]
 id = "ice-breaking"
@@ -144,12 +146,13 @@ def test_llm_summaries_are_off_by_default_and_wired_when_configured(tmp_path: Pa
     ("toml", "expected"),
     [
         ("[polling]\ndeveloping_interval = 0\n",
-         "polling.developing_interval = 0: Input should be greater than 0"),
+         "polling.developing_interval = 0: expected a number above 0 and at most 86_400"),
         ("[polling]\nnight_start = 24\n",
-         "polling.night_start = 24: Input should be less than or equal to 23"),
+         "polling.night_start = 24: expected a whole number from 0 to 23"),
         ("[polling]\nquiet_factor = 0.5\n",
-         "polling.quiet_factor = 0.5: Input should be greater than or equal to 1"),
-        ("[polling]\ndeveloping_for = inf\n", "polling.developing_for = inf"),
+         "polling.quiet_factor = 0.5: expected a number from 1 to 100"),
+        ("[polling]\ndeveloping_for = inf\n",
+         "polling.developing_for = inf: expected a number from 60 to 604_800"),
         ("[[sources]]\nid = \"x\"\nurl = \"https://x.gov/\"\nagency = \"x\"\n"
          "timezone = \"Pacific/Sacramento\"\n",
          "sources.0.timezone = 'Pacific/Sacramento': unknown time zone: use an IANA name"),
@@ -167,3 +170,12 @@ def test_a_source_may_name_its_time_zone(tmp_path: Path) -> None:
                            "timezone = \"America/Chicago\"\n")
     [source] = [s for s in load_settings(path, {}).effective_sources() if s.id == "x"]
     assert source.timezone == "America/Chicago"
+
+
+def test_sections_not_built_yet_are_named_when_configured(tmp_path: Path) -> None:
+    assert unused_sections(load_settings(ROOT / "config.example.toml", {})) == {}
+    discord = unused_sections(load_settings(None, {"DISCORD_BOT_TOKEN": "discord-secret"}))
+    assert discord == {"discord": "the Discord channel is not built, so nothing is sent to "
+                                  "Discord"}
+    path = write(tmp_path, '[email]\nsmtp_host = "mail.example.org"\n')
+    assert list(unused_sections(load_settings(path, {}))) == ["email"]
