@@ -222,6 +222,10 @@ def _poll_line(result: PollResult) -> str:
         line += f" ({r.detail})"
     if r.outcome is Outcome.GONE:
         line += f"; disabled: {waiting.retry_hint(r.source_id)}"
+    if r.flood is not None:
+        told = "one notice to each subscriber" if r.flood.notice else "no alerts"
+        line += (f"; a flood: recorded, {told} (more than {r.flood.limit:,} changes at once, "
+                 "[polling] max_alerting_changes)")
     return line
 
 
