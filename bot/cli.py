@@ -119,12 +119,25 @@ def main(argv: Sequence[str] | None = None) -> int:
                 update={"url": f"sqlite:///{args.db}"})})
         setup_logging(args.log_level or settings.log.level,
                       args.log_format or settings.log.format)
-        return asyncio.run(_dispatch(args, settings))
+        code = asyncio.run(_dispatch(args, settings))
+        sys.stdout.flush()  # here, so a reader that left is noticed inside the try
+        return code
     except AlertbotError as exc:
         print(f"alertbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_left()
+
+
+def _reader_left() -> int:
+    """`alertbot stories | head`: the reader has what it wanted. Quiet, as `cat` is: what is
+    still buffered goes nowhere (else Python's exit flush reports the pipe), and the status
+    is a SIGPIPE death's, 128 + 13."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 from bot.cli import _parser
 from tests.httpserver import LocalServer
 from tests.ingest.test_refresh import RSS, A, rss
-from tests.test_cli import alertbot, config
+from tests.test_cli import _env, alertbot, config
 
 # What a command needs besides flags; a command missing here fails the flag test loudly.
 REQUIRED = {"poll": ["--once"], "match": ["detainer"], "story": ["s-1"]}
@@ -99,3 +102,17 @@ async def test_no_database_message_says_where_the_path_came_from(tmp_path: Path)
     code, _, err = await alertbot("match", "detainer", cwd=tmp_path)
     assert code == 2 and "(the default [storage] url" in err and "not set in config.toml" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["config.toml"]
+
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`alertbot check-config | head -0`: the pipe's reader is gone before the first byte."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "bot", "check-config"], cwd=tmp_path,
+                              env=_env(), stdout=write, stderr=subprocess.PIPE, timeout=60)
+    finally:
+        os.close(write)
+    assert done.stderr == b"", done.stderr.decode()
+    assert done.returncode == 141  # as a process killed by SIGPIPE, like `cat`
