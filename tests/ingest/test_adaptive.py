@@ -5,7 +5,6 @@ restart during a story keeps its pace."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,7 @@ from bot import app as application
 from bot.models import Item, Source
 from bot.settings import PollingSettings, Settings, StorageSettings
 from tests.httpserver import LocalServer
-from tests.paths import OWN
+from tests.stories.test_cluster import labelled, rss
 
 RSS = "application/rss+xml"
 GOV_ITEM = "gov-2026-02-06-newsom-office-responds-33179"  # Newsom's office answers DHS
@@ -24,19 +23,7 @@ DHS_ITEM = "dhs-2026-02-10-detainers-33179-follow-up"  # DHS comes back to it fo
 
 
 def story_item(key: str) -> Item:
-    entries = json.loads((OWN / "stories" / "labelled.json").read_text(encoding="utf-8"))
-    e = next(e for e in entries["items"] if e["id"] == key)
-    return Item(key=e["id"], source_id=e["source_id"], url=e["url"], title=e["title"],
-                text=e["text"], published=datetime.fromisoformat(e["published"]),
-                content_hash=e["id"], agency=e["agency"], jurisdiction=e["jurisdiction"])
-
-
-def rss(*items: Item) -> bytes:
-    body = "".join(
-        f"<item><title>{i.title}</title><link>{i.url}</link><description>{i.text}"
-        f"</description><pubDate>{i.published:%a, %d %b %Y %H:%M:%S %z}</pubDate></item>"
-        for i in items)
-    return f'<?xml version="1.0"?><rss version="2.0"><channel>{body}</channel></rss>'.encode()
+    return next(item for item, _ in labelled() if item.key == key)
 
 
 def newsrooms(server: LocalServer, dhs_interval: float | None = None) -> tuple[Source, ...]:
