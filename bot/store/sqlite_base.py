@@ -36,6 +36,7 @@ _PRAGMAS = (
     "PRAGMA synchronous = NORMAL",  # safe with WAL: a power cut may lose the last commits only
     "PRAGMA foreign_keys = ON",
 )
+_PRAGMA_WAITS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 1.0, 1.0, 1.0)  # ~5 s, as busy_timeout
 
 
 def marks(values: Sized) -> str:
@@ -120,7 +121,7 @@ async def _connect(path: str) -> aiosqlite.Connection:
     try:
         db.row_factory = sqlite3.Row
         for pragma in _PRAGMAS:
-            rows = list(await db.execute_fetchall(pragma))
+            rows = await _pragma(db, pragma)
             if "journal_mode" in pragma and path not in (MEMORY, "") and rows[0][0] != "wal":
                 log.warning("store path=%s journal_mode=%s (WAL unavailable)", path, rows[0][0])
     except BaseException as exc:
@@ -129,6 +130,20 @@ async def _connect(path: str) -> aiosqlite.Connection:
             raise cannot(exc) from exc
         raise
     return db
+
+
+async def _pragma(db: aiosqlite.Connection, pragma: str) -> list[sqlite3.Row]:
+    """Run a pragma, waiting out a lock as busy_timeout would. Two processes opening a new
+    file at once may both ask to switch it to WAL, and SQLite then answers one of them "locked"
+    at once, without its busy handler (it would deadlock waiting): ask again, for as long."""
+    for wait in _PRAGMA_WAITS:
+        try:
+            return list(await db.execute_fetchall(pragma))
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            await asyncio.sleep(wait)
+    return list(await db.execute_fetchall(pragma))
 
 
 def _probe(path: str) -> None:

@@ -224,6 +224,31 @@ async def test_two_stores_on_one_file_wait_for_each_other(tmp_path: Path) -> Non
         await two.close()
 
 
+
+async def test_opening_waits_out_a_writer_that_holds_the_file_before_it_is_wal(
+    tmp_path: Path,
+) -> None:
+    """Another process is writing a database not yet switched to WAL (a second alertbot at
+    its first start): SQLite refuses the switch at once, without waiting. Opening waits for
+    the writer as busy_timeout would, and then works."""
+    path = tmp_path / "x.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE other (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO other VALUES (1)")
+
+    async def commit_soon() -> None:
+        await asyncio.sleep(0.3)
+        writer.execute("COMMIT")
+
+    store = SQLiteStore(path)
+    try:
+        await asyncio.gather(store.migrate(), commit_soon())
+        assert await store.source_states() == {}
+    finally:
+        await store.close()
+        writer.close()
+
 # --- stored time format -----------------------------------------------------------------------
 ZONES = st.sampled_from([UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5))])
 TIMES = st.datetimes(datetime(2, 1, 1), datetime(9999, 12, 30), timezones=ZONES)
