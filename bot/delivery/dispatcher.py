@@ -6,8 +6,9 @@ nothing: a claimed alert whose worker's heartbeat stopped, or whose lease ran ou
 again — the only way a send repeats. Heartbeats and lease renewals: `liveness.Liveness`.
 
 Alerts are claimed in batches; the next batch is claimed while the last one is still being
-sent (two batches' worth in hand at most), so the platform's rate is never left idle at a
-batch boundary and a slow destination holds up only its own alerts.
+sent (two batches' worth in hand at most: what a claim returns counts at once), so the
+platform's rate is never left idle at a batch boundary and a slow destination holds up only
+its own alerts.
 Per batch, alerts are grouped by destination. Destinations are served concurrently (at most
 `concurrency` at once, across batches); one destination's alerts go in order — a lock per
 destination keeps a later batch's behind an earlier one's. What waits and what is dropped is
@@ -22,6 +23,15 @@ message's alerts whose entries went out are recorded as delivered. Transient fai
 with exponential backoff (capped); permanent ones are recorded with their reason; a subscriber
 who blocked us is deactivated; a chat that became a supergroup moves to its new address. One
 channel being down never blocks another: each destination is its own task.
+
+A failure of the channel itself (its token refused, its network down, a 5xx, no answer) is no
+alert's: the alert goes back to the outbox uncounted, due when the sender tries the channel
+again (`outage`: 5 s doubling to 5 min, then one probe), and whatever else was to go there
+meanwhile goes back with it untried. Nothing is lost however long it lasts; when the channel
+answers again, everything that waited is delivered, in order.
+
+A stop lets the parts being sent finish and record, starts no other send, and hands what is
+still in hand back to the outbox (`Liveness`), due at once for the next worker.
 
 Must not import bot.ingest.
 """
@@ -96,7 +106,8 @@ class Dispatcher:
         self._pacers = dict(pacers or {})
         self.counters: dict[str, int] = defaultdict(int)
         self._recorder = recorder  # alerts by kind, their latency, and each channel's state
-        self._sender = PacedSender(monotonic, self.counters, self.policy.send)
+        self._sender = PacedSender(monotonic, clock, self.counters, self.policy.send)
+        self._stop = asyncio.Event()  # run's: no send starts once it is set
         self._gate = asyncio.Semaphore(self.policy.concurrency)
         self._order: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
         # Ids of the alerts claimed and not yet done with. A claim whose lease ran out while its
@@ -106,14 +117,16 @@ class Dispatcher:
         self._progress = asyncio.Event()  # set whenever a destination is done with its alerts
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim and deliver until `stop`; what was claimed is delivered before return.
-        Cancelled instead, it cancels the sends under way and hands their claims back.
+        """Claim and deliver until `stop`; then the parts being sent finish and are recorded,
+        no other send starts, and the rest of what was claimed goes back to the outbox, due at
+        once. Cancelled instead, it cancels the sends under way and hands their claims back.
 
         A batch is claimed whenever fewer than two batches' worth of alerts are in hand, so
         the platform's rate is never left idle at a batch boundary, and a slow destination
         (a hanging send, a group's 20 a minute) holds up only its own alerts, not the claims
         of everybody else's."""
         delivering: set[asyncio.Task[None]] = set()
+        self._stop = stop
         async with Liveness(self._store, self._worker, self._clock, lease=self.policy.lease,
                             beat=self.policy.beat, holding=self._holding):
             try:
@@ -128,9 +141,9 @@ class Dispatcher:
                            ) -> None:
         while not stop.is_set():
             if len(self._holding) < 2 * self.policy.batch:
-                alerts = await self._claim()
-                if alerts:
-                    task = asyncio.create_task(self.deliver(alerts))
+                alerts = self._take(await self._claim())
+                if alerts:  # in hand from now on, before the next look at what is
+                    task = asyncio.create_task(self._deliver(alerts))
                     delivering.add(task)
                     task.add_done_callback(delivering.discard)
                     continue
@@ -157,8 +170,16 @@ class Dispatcher:
 
     async def deliver(self, alerts: Sequence[Alert]) -> None:
         """Deliver claimed alerts: destinations concurrently, each in order."""
-        alerts = [a for a in alerts if a.id not in self._holding]
-        self._holding.update(a.id for a in alerts)
+        await self._deliver(self._take(alerts))
+
+    def _take(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """The claimed alerts not in hand already, now in hand (a lease that ran out while
+        its alert still waited here is claimed again, by us too: not a second copy)."""
+        fresh = [a for a in alerts if a.id not in self._holding]
+        self._holding.update(a.id for a in fresh)
+        return fresh
+
+    async def _deliver(self, alerts: Sequence[Alert]) -> None:
         by_dest: dict[tuple[str, str], list[Alert]] = defaultdict(list)
         for alert in alerts:
             by_dest[(alert.channel, alert.address)].append(alert)
@@ -182,6 +203,8 @@ class Dispatcher:
 
     async def _destination(self, channel_name: str, address: str, alerts: list[Alert]) -> None:
         channel = self._channels.get(channel_name)
+        if self._stop.is_set():
+            return  # its claims go back as they are
         if channel is None:
             for a in alerts:
                 await self._store.mark_failed(a.id, self._worker, f"no channel {channel_name!r}")
@@ -206,6 +229,8 @@ class Dispatcher:
             await self._send_merged(channel, address, send, pacer, group, lang, decided.digest)
             return
         for n, alert in enumerate(send):
+            if self._stop.is_set():
+                return
             result = await self._send_one(channel, address, alert, pacer, group, lang)
             if result is not None and (result.deactivate or result.new_address):
                 # Blocked, kicked or moved: learnt once, not once per alert. Deactivating
@@ -242,12 +267,13 @@ class Dispatcher:
         thread = (channel.name, address, alert.story_id) if alert.story_id else None
         if thread and alert.parts_sent == 0 and (reply := await self._store.thread(*thread)):
             messages = [_reply(messages[0], reply), *messages[1:]]
-        sent = await self._sender.send(channel, address, messages, pacer, group=group)
+        sent = await self._sender.send(channel, address, messages, pacer, group=group,
+                                       stop=self._stop)
         if sent.result.status == "ok":
             await self._sent(alert, sent, (), thread)
             self._delivered([(alert, view)])
         else:
-            await self._unsent(alert, sent.result, alert.parts_sent + sent.parts)
+            await self._unsent(alert, sent, alert.parts_sent + sent.parts)
         self._log(channel, [alert], sent)
         return sent.result
 
@@ -260,7 +286,7 @@ class Dispatcher:
             return
         parts = render_merged_parts([v for _, v in shown], lang=lang, digest=digest)
         sent = await self._sender.send(channel, address, [m for m, _ in parts], pacer,
-                                       group=group)
+                                       group=group, stop=self._stop)
         # The alerts whose entries are in the parts that went out are delivered.
         done = sorted(i for _, completed in parts[:sent.parts] for i in completed)
         carried = [shown[i][0] for i in done]
@@ -269,7 +295,7 @@ class Dispatcher:
             self.counters["merged"] += len(carried) - 1
             self._delivered([shown[i] for i in done])
         for i in sorted(set(range(len(shown))) - set(done)):
-            await self._unsent(shown[i][0], sent.result, 0)
+            await self._unsent(shown[i][0], sent, 0)
         self._log(channel, [a for a, _ in shown], sent)
 
     async def _sent(self, alert: Alert, sent: Sent, merged: Sequence[int],
@@ -278,9 +304,18 @@ class Dispatcher:
                                     merged=merged, thread=thread)
         self.counters["sent"] += 1
 
-    async def _unsent(self, alert: Alert, result: DeliveryResult, parts_sent: int) -> None:
+    async def _unsent(self, alert: Alert, sent: Sent, parts_sent: int) -> None:
         """A send that failed: again later (backoff, or exactly when the platform said), or
-        never (permanent, or out of attempts). Parts that went out are not sent again."""
+        never (permanent, or out of attempts). Parts that went out are not sent again. The
+        channel's failure, or a stop, is no attempt of the alert's."""
+        result = sent.result
+        if sent.stopped or sent.resume_at is not None:
+            if sent.stopped and parts_sent == alert.parts_sent:
+                return  # nothing of it went: its claim is handed back as it is
+            await self._store.mark_retry(alert.id, self._worker, sent.resume_at or self._clock(),
+                                         result.reason, counts=False, parts_sent=parts_sent)
+            self.counters["deferred"] += 1
+            return
         rate_limited = result.retry_after is not None
         if result.status == "retry" and (rate_limited
                                          or alert.attempt + 1 < self.policy.max_attempts):
@@ -311,6 +346,8 @@ class Dispatcher:
                 self._recorder.delivered(alert, view.published, now)
 
     def _log(self, channel: Channel, alerts: Sequence[Alert], sent: Sent) -> None:
+        if not sent.tried:  # put back untried: the channel's outage was said once
+            return
         if self._recorder is not None:  # every answer, or its absence, is news of the channel
             self._recorder.channel(channel.name).sent(sent.result)
         event(log, "send", channel=channel.name, sub=alerts[0].subscriber_id,
