@@ -121,10 +121,10 @@ class Dispatcher:
         no other send starts, and the rest of what was claimed goes back to the outbox, due at
         once. Cancelled instead, it cancels the sends under way and hands their claims back.
 
-        A batch is claimed whenever fewer than two batches' worth of alerts are in hand, so
-        the platform's rate is never left idle at a batch boundary, and a slow destination
-        (a hanging send, a group's 20 a minute) holds up only its own alerts, not the claims
-        of everybody else's."""
+        A batch is claimed whenever at most one batch's worth of alerts is in hand (so two
+        at most), so the platform's rate is never left idle at a batch boundary, and a slow
+        destination (a hanging send, a group's 20 a minute) holds up only its own alerts, not
+        the claims of everybody else's."""
         delivering: set[asyncio.Task[None]] = set()
         self._stop = stop
         async with Liveness(self._store, self._worker, self._clock, lease=self.policy.lease,
@@ -140,7 +140,7 @@ class Dispatcher:
     async def _claim_until(self, stop: asyncio.Event, delivering: set[asyncio.Task[None]]
                            ) -> None:
         while not stop.is_set():
-            if len(self._holding) < 2 * self.policy.batch:
+            if len(self._holding) <= self.policy.batch:  # a batch more: two at most
                 alerts = self._take(await self._claim())
                 if alerts:  # in hand from now on, before the next look at what is
                     task = asyncio.create_task(self._deliver(alerts))
