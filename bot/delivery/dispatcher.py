@@ -17,12 +17,11 @@ A destination whose backlog its limit cannot deliver promptly gets ONE merged me
 of an hour-long trickle; so does what waited, and a digest that came due.
 
 Sending is `sending.PacedSender`'s: each part in its own pacer slot, a 429 waited out in place
-(not an attempt), a send without an answer in time is a transient failure. A message of which
-some parts went out is resumed, not repeated: a single alert remembers its parts sent, a merged
-message's alerts whose entries went out are recorded as delivered. Transient failures retry
-with exponential backoff (capped); permanent ones are recorded with their reason; a subscriber
-who blocked us is deactivated; a chat that became a supergroup moves to its new address. One
-channel being down never blocks another: each destination is its own task.
+(not an attempt). A message of which some parts went out is resumed, not repeated: a single
+alert remembers its parts sent, a merged message's alerts whose entries went out are recorded
+as delivered. What each ending does to the outbox is `outcomes.Outcomes`' (retries, backoff,
+failures, a blocked subscriber deactivated, a moved chat followed). One channel being down
+never blocks another: each destination is its own task.
 
 A failure of the channel itself (its token refused, its network down, a 5xx, no answer) is no
 alert's: the alert goes back to the outbox uncounted, due when the sender tries the channel
@@ -43,11 +42,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.channels.render import AlertView, render_merged_parts, render_telegram
 from bot.delivery.holds import plan
 from bot.delivery.liveness import Liveness
+from bot.delivery.outcomes import Outcomes, Retries
 from bot.delivery.pacing import Pacer, should_merge
 from bot.delivery.sending import Channel, PacedSender, SendPolicy, Sent
 from bot.logs import event
@@ -107,6 +107,9 @@ class Dispatcher:
         self.counters: dict[str, int] = defaultdict(int)
         self._recorder = recorder  # alerts by kind, their latency, and each channel's state
         self._sender = PacedSender(monotonic, clock, self.counters, self.policy.send)
+        self._outcomes = Outcomes(store, worker, clock, Retries(
+            self.policy.backoff_base, self.policy.backoff_cap, self.policy.max_attempts),
+            self.counters)
         self._stop = asyncio.Event()  # run's: no send starts once it is set
         self._gate = asyncio.Semaphore(self.policy.concurrency)
         self._order: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
@@ -207,7 +210,7 @@ class Dispatcher:
             return  # its claims go back as they are
         if channel is None:
             for a in alerts:
-                await self._store.mark_failed(a.id, self._worker, f"no channel {channel_name!r}")
+                await self._outcomes.gone(a, f"no channel {channel_name!r}")
             return
         if any(a.released for a in alerts):
             alerts = await self._with_the_rest(alerts)
@@ -216,7 +219,7 @@ class Dispatcher:
         decided = plan(alerts, recipient.subscriber if recipient else None,
                        recipient.subscriptions if recipient else (),
                        recipient.mutes if recipient else (), self._clock())
-        await self._put_aside(decided.held, decided.dropped)
+        await self._outcomes.put_aside(decided.held, decided.dropped)
         send = list(decided.send)
         if not send:
             return
@@ -236,7 +239,7 @@ class Dispatcher:
                 # Blocked, kicked or moved: learnt once, not once per alert. Deactivating
                 # failed the rest already; moved ones are due at once at the new address.
                 for rest in send[n + 1:]:
-                    await self._fail(rest, result)
+                    await self._outcomes.fail(rest, result)
                 return
 
     async def _with_the_rest(self, alerts: list[Alert]) -> list[Alert]:
@@ -247,21 +250,11 @@ class Dispatcher:
             stale=self.policy.stale, subscriber_id=alerts[0].subscriber_id)
         return alerts + [a for a in more if a.id not in self._holding]
 
-    async def _put_aside(self, held: Sequence[tuple[datetime, str, Sequence[Alert]]],
-                         dropped: Sequence[tuple[str, Sequence[Alert]]]) -> None:
-        for until, why, alerts in held:
-            await self._store.mark_held([a.id for a in alerts], until, why, worker=self._worker)
-            self.counters["held"] += len(alerts)
-        for why, alerts in dropped:
-            for alert in alerts:
-                await self._store.mark_failed(alert.id, self._worker, why)
-            self.counters[f"dropped:{why}"] += len(alerts)
-
     async def _send_one(self, channel: Channel, address: str, alert: Alert, pacer: Pacer,
                         group: bool, lang: str) -> DeliveryResult | None:
         view = await self._view_of(alert)
         if view is None:  # the item is gone (pruned): nothing sensible to send
-            await self._store.mark_failed(alert.id, self._worker, "item no longer stored")
+            await self._outcomes.gone(alert, "item no longer stored")
             return None
         messages = render_telegram(view, lang=lang)[alert.parts_sent:]
         thread = (channel.name, address, alert.story_id) if alert.story_id else None
@@ -270,10 +263,10 @@ class Dispatcher:
         sent = await self._sender.send(channel, address, messages, pacer, group=group,
                                        stop=self._stop)
         if sent.result.status == "ok":
-            await self._sent(alert, sent, (), thread)
+            await self._outcomes.sent(alert, sent, (), thread)
             self._delivered([(alert, view)])
         else:
-            await self._unsent(alert, sent, alert.parts_sent + sent.parts)
+            await self._outcomes.unsent(alert, sent, alert.parts_sent + sent.parts)
         self._log(channel, [alert], sent)
         return sent.result
 
@@ -281,7 +274,7 @@ class Dispatcher:
                            pacer: Pacer, group: bool, lang: str, digest: bool) -> None:
         shown = [(a, v) for a in alerts if (v := await self._view_of(a)) is not None]
         for gone in (a for a in alerts if all(a is not b for b, _ in shown)):
-            await self._store.mark_failed(gone.id, self._worker, "item no longer stored")
+            await self._outcomes.gone(gone, "item no longer stored")
         if not shown:
             return
         parts = render_merged_parts([v for _, v in shown], lang=lang, digest=digest)
@@ -291,53 +284,12 @@ class Dispatcher:
         done = sorted(i for _, completed in parts[:sent.parts] for i in completed)
         carried = [shown[i][0] for i in done]
         if carried:
-            await self._sent(carried[0], sent, [a.id for a in carried[1:]], None)
+            await self._outcomes.sent(carried[0], sent, [a.id for a in carried[1:]], None)
             self.counters["merged"] += len(carried) - 1
             self._delivered([shown[i] for i in done])
         for i in sorted(set(range(len(shown))) - set(done)):
-            await self._unsent(shown[i][0], sent, 0)
+            await self._outcomes.unsent(shown[i][0], sent, 0)
         self._log(channel, [a for a, _ in shown], sent)
-
-    async def _sent(self, alert: Alert, sent: Sent, merged: Sequence[int],
-                    thread: tuple[str, str, str] | None) -> None:
-        await self._store.mark_sent(alert.id, self._worker, sent.message_id, self._clock(),
-                                    merged=merged, thread=thread)
-        self.counters["sent"] += 1
-
-    async def _unsent(self, alert: Alert, sent: Sent, parts_sent: int) -> None:
-        """A send that failed: again later (backoff, or exactly when the platform said), or
-        never (permanent, or out of attempts). Parts that went out are not sent again. The
-        channel's failure, or a stop, is no attempt of the alert's."""
-        result = sent.result
-        if sent.stopped or sent.resume_at is not None:
-            if sent.stopped and parts_sent == alert.parts_sent:
-                return  # nothing of it went: its claim is handed back as it is
-            await self._store.mark_retry(alert.id, self._worker, sent.resume_at or self._clock(),
-                                         result.reason, counts=False, parts_sent=parts_sent)
-            self.counters["deferred"] += 1
-            return
-        rate_limited = result.retry_after is not None
-        if result.status == "retry" and (rate_limited
-                                         or alert.attempt + 1 < self.policy.max_attempts):
-            delay = result.retry_after or min(
-                self.policy.backoff_cap, self.policy.backoff_base * 2 ** alert.attempt)
-            await self._store.mark_retry(
-                alert.id, self._worker, self._clock() + timedelta(seconds=delay),
-                result.reason or "rate limited", counts=not rate_limited, parts_sent=parts_sent)
-            self.counters["retries"] += 1
-        else:
-            await self._fail(alert, result)
-
-    async def _fail(self, alert: Alert, result: DeliveryResult) -> None:
-        if result.new_address:  # a group became a supergroup: same people, new address
-            await self._store.move_subscriber(alert.subscriber_id, result.new_address)
-            await self._store.mark_retry(alert.id, self._worker, self._clock(), "chat moved",
-                                         counts=False)
-            return
-        if result.deactivate:
-            await self._store.deactivate_subscriber(alert.subscriber_id, result.reason)
-        await self._store.mark_failed(alert.id, self._worker, result.reason or "gave up")
-        self.counters[f"failed:{result.reason or 'gave up'}"[:60]] += 1
 
     def _delivered(self, shown: Sequence[tuple[Alert, AlertView]]) -> None:
         if self._recorder is not None:
