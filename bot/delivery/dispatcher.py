@@ -213,7 +213,7 @@ class Dispatcher:
                 await self._outcomes.gone(a, f"no channel {channel_name!r}")
             return
         if any(a.released for a in alerts):
-            alerts = await self._with_the_rest(alerts)
+            await self._with_the_rest(alerts)
         recipient = await self._store.recipient(alerts[0].subscriber_id)
         lang = recipient.subscriber.lang if recipient else "en"
         decided = plan(alerts, recipient.subscriber if recipient else None,
@@ -242,13 +242,14 @@ class Dispatcher:
                     await self._outcomes.fail(rest, result)
                 return
 
-    async def _with_the_rest(self, alerts: list[Alert]) -> list[Alert]:
+    async def _with_the_rest(self, alerts: list[Alert]) -> None:
         """What waited (a digest, quiet hours, a pause) arrives as ONE message, however many
-        it is: the subscriber's other due alerts, beyond this batch, are claimed to join it."""
+        it is: the subscriber's other due alerts, beyond this batch, are claimed to join it —
+        added to `alerts`, and in hand (their leases renewed) until it is done with them."""
         more = await self._store.claim_alerts(
             self._worker, self._clock(), self.policy.lease, self.policy.gather,
             stale=self.policy.stale, subscriber_id=alerts[0].subscriber_id)
-        return alerts + [a for a in more if a.id not in self._holding]
+        alerts.extend(self._take(more))
 
     async def _send_one(self, channel: Channel, address: str, alert: Alert, pacer: Pacer,
                         group: bool, lang: str) -> DeliveryResult | None:

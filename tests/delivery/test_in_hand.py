@@ -9,15 +9,17 @@ are real time. The stop's duration is printed, not asserted.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 from telegram import Bot
 
 from bot.delivery.dispatcher import DispatchPolicy
 from bot.store import Store
-from tests.delivery.kit import Clock, dispatcher, enqueue, keys_in
+from tests.delivery.kit import Clock, dispatcher, enqueue, keys_in, state_of
+from tests.delivery.test_takeover import SlowChannel
 from tests.fakebot import FakeBotAPI
-from tests.store.conftest import make_item, make_subscriber
+from tests.store.conftest import T0, make_item, make_subscriber
 
 POLICY = DispatchPolicy(idle=0.02, beat=0.5, stale=6.0)
 
@@ -85,3 +87,47 @@ async def test_the_claims_held_never_exceed_two_batches(
     print(f"most claims held at once: {most} (batch {policy.batch})")
     assert 0 < most <= 2 * policy.batch
     assert len(fake_bot.calls["sendMessage"]) == len(subs)  # each chat once
+
+
+async def test_what_joins_a_released_message_beyond_the_batch_is_held_like_the_rest(
+        store: Store, bot: Bot, fake_bot: FakeBotAPI, clock: Clock) -> None:
+    """What waited through a pause goes as one message, however many alerts: those claimed to
+    join it beyond the batch are in hand like the rest, their leases renewed while it goes.
+    They were not: during a slow send another worker could take them over and send them
+    again."""
+    sub = await make_subscriber(store, "4301", paused=True)
+    keys = [f"w{n}" for n in range(5)]
+    for key in keys:
+        await enqueue(store, make_item(key), [sub])
+    lease = 0.6
+    policy = DispatchPolicy(idle=0.02, beat=0.1, stale=6.0, batch=2, lease=lease)
+    slow = SlowChannel()
+    d = dispatcher(store, bot, clock, slow, policy=policy)
+    while await d.drain_once():  # held while paused
+        pass
+    # Two batches in hand, so the worker claims no more: a mailbox's two alerts, older, whose
+    # send hangs, then two of the released ones; the other three join their message.
+    mailbox = await store.ensure_subscriber("email", "slow@example.org", T0)
+    for key in ("o1", "o2"):
+        await enqueue(store, make_item(key), [mailbox])
+    await store.update_subscriber(dataclasses.replace(sub, paused=False))
+    assert await store.release_held(sub.id, clock.advance(10)) == len(keys)
+    fake_bot.delay("sendMessage", 2.0)  # the message takes longer than a lease
+    stop = asyncio.Event()
+    task = asyncio.create_task(d.run(stop))
+    while not fake_bot.calls["sendMessage"]:
+        await asyncio.sleep(0.01)
+    for _ in range(5):  # past the first lease's end while the message is on its way
+        clock.advance(lease / 3)
+        await asyncio.sleep(lease / 3)
+
+    taken = await store.claim_alerts("other:2", clock.now, 120, 10, stale=6.0)
+    await fake_bot.wait_for_messages(4301, 1)
+    slow.answer.set()
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    assert [a.item_key for a in taken] == []  # every claim of the message's renewed
+    [message] = fake_bot.sent(4301)
+    assert sorted(keys_in([message])) == keys
+    assert {(await state_of(store, a))[0] for a in await store.alerts_of(sub.id)} == {
+        "sent", "merged"}
