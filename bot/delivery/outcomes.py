@@ -58,7 +58,7 @@ class Outcomes:
                 return  # nothing of it went: its claim is handed back as it is
             await self._store.mark_retry(alert.id, self._worker, sent.resume_at or self._clock(),
                                          result.reason, counts=False, parts_sent=parts_sent)
-            self._counters["deferred"] += 1
+            self._counters["deferred"] += sent.resume_at is not None
             return
         rate_limited = result.retry_after is not None
         if result.status == "retry" and (rate_limited

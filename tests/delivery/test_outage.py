@@ -76,4 +76,5 @@ async def test_a_channel_down_for_a_day_loses_nothing_and_delivers_everything_on
     clock.advance(3600)
     assert await d.drain_once() == 0  # nothing left, nothing repeated
     assert len(fake_bot.all_sent) == 9 and d.counters["sent"] == 9
+    assert d.counters["deferred"] == 10 * (hours + 1) and not d.counters["retries"]
     print(f"{status} for {hours} h: {tries} tries of sendMessage for 10 alerts, none lost")
