@@ -130,15 +130,19 @@ class Dispatcher:
         the claims of everybody else's."""
         delivering: set[asyncio.Task[None]] = set()
         self._stop = stop
-        async with Liveness(self._store, self._worker, self._clock, lease=self.policy.lease,
-                            beat=self.policy.beat, holding=self._holding):
-            try:
-                await self._claim_until(stop, delivering)
-                await asyncio.gather(*delivering)
-            finally:  # no send may go on once its claim is handed back
-                for task in delivering:
-                    task.cancel()
-                await asyncio.gather(*delivering, return_exceptions=True)
+        try:
+            async with Liveness(self._store, self._worker, self._clock,
+                                lease=self.policy.lease, beat=self.policy.beat,
+                                holding=self._holding):
+                try:
+                    await self._claim_until(stop, delivering)
+                    await asyncio.gather(*delivering)
+                finally:  # no send may go on once its claim is handed back
+                    for task in delivering:
+                        task.cancel()
+                    await asyncio.gather(*delivering, return_exceptions=True)
+        finally:
+            self._stop = asyncio.Event()  # this run's stop is not drain_once's
 
     async def _claim_until(self, stop: asyncio.Event, delivering: set[asyncio.Task[None]]
                            ) -> None:

@@ -132,9 +132,10 @@ class PacedSender:
         was_down = outage.down
         until = outage.failed(self._clock(), sent.result.reason, probe=probe)
         if not was_down:
-            event(log, "channel_down", logging.WARNING, channel=name,
-                  error=sent.result.reason, retry_at=until,
-                  hint="alerts wait in the outbox, none is lost")
+            # A refused token is the operator's to fix; an outage passes by itself.
+            level = logging.ERROR if sent.result.rejected else logging.WARNING
+            event(log, "channel_down", level, channel=name, error=sent.result.reason,
+                  retry_at=until, hint="alerts wait in the outbox, none is lost")
         return Sent(sent.result, sent.parts, sent.message_id, resume_at=until,
                     stopped=sent.stopped)
 
