@@ -65,7 +65,8 @@ class Probe:
                 self.sends.append(time.monotonic() - start)
 
         channel.send = timed_send  # type: ignore[method-assign]
-        deliver = dispatcher.deliver
+        # The run loop hands each batch, counted in hand, to _deliver.
+        deliver = dispatcher._deliver
 
         async def timed_deliver(alerts: Sequence[Alert]) -> None:
             start = time.monotonic()
@@ -73,7 +74,7 @@ class Probe:
             if alerts:
                 self.batches.append((start, time.monotonic(), len(alerts)))
 
-        dispatcher.deliver = timed_deliver  # type: ignore[method-assign]
+        dispatcher._deliver = timed_deliver  # type: ignore[method-assign]
         for name in dir(type(store)):
             if not name.startswith("_") and inspect.iscoroutinefunction(getattr(store, name)):
                 setattr(store, name, self._counted(name, getattr(store, name)))

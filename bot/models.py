@@ -364,7 +364,12 @@ class Message:
 class DeliveryResult:
     """How a send ended. `status`: "ok" (message_id set), "retry" (retry_after seconds when
     the platform said so), "permanent" (reason; `deactivate` when the subscriber blocked us,
-    `new_address` when a group became a supergroup)."""
+    `new_address` when a group became a supergroup).
+
+    `scope` says whose failure it is: the "destination"'s (blocked, a bad request, moved: this
+    alert's, counted, may end it) or the "channel"'s (credentials refused, network down, a 5xx,
+    no answer: nothing wrong with the alert, which waits, uncounted, for the channel to come
+    back). `rejected`: a channel failure because the platform refused our credentials."""
 
     status: str
     message_id: str | None = None
@@ -372,3 +377,5 @@ class DeliveryResult:
     reason: str = ""
     deactivate: bool = False
     new_address: str | None = None
+    scope: str = "destination"
+    rejected: bool = False

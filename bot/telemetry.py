@@ -40,7 +40,8 @@ HINTS = {
 
 class ChannelStatus:
     """One channel as the worker last saw it: starting → ok ⇄ unreachable; rejected (the
-    platform refused our credentials) stays until a restart with a new token."""
+    platform refused our credentials) stays until a send goes through again (the token was
+    only refused for a while) or a restart with a new token; no mere outage hides it."""
 
     def __init__(self, clock: Callable[[], datetime], secrets: Iterable[str] = ()) -> None:
         self._clock = clock
@@ -62,12 +63,15 @@ class ChannelStatus:
         self._become(REJECTED, error)
 
     def sent(self, result: DeliveryResult) -> None:
-        """A send's answer says whether the platform was reached: it answered (sent, refused,
-        rate limited), or it did not (network down, timed out, a 5xx)."""
-        if result.status == "retry" and result.retry_after is None:
-            self.failed(result.reason or "no answer")
-        else:
+        """A send's answer says whether the channel works: it failed as a whole (our token
+        refused; network down, timed out, a 5xx), or it answered for the destination (sent,
+        rate limited, refused for that chat)."""
+        if result.scope != "channel":
             self.ok()
+        elif result.rejected:
+            self.rejected(result.reason or "credentials refused")
+        else:
+            self.failed(result.reason or "no answer")
 
     def report(self) -> dict[str, Any]:
         return {"state": self.state, "since": _iso(self.since), "last_error": self.error,

@@ -25,11 +25,13 @@ CHAT = 6001
 def test_counters_become_prometheus_series_with_reasons_as_labels() -> None:
     text = render(Snapshot(
         queue={"pending": 5, "held": 2},
-        counters={"sent": 3, "rate_limited": 4, "failed:Forbidden: bot was blocked": 1,
+        counters={"sent": 3, "rate_limited": 4, "deferred": 7,
+                  "failed:Forbidden: bot was blocked": 1,
                   "dropped:unsubscribed": 2, "dropped:story muted": 1, "held": 2},
         sources={"ice": True, "dhs": False})).decode()
     for line in ('alertbot_outbox_alerts{state="pending"} 5.0',
                  "alertbot_sends_total 3.0", "alertbot_rate_limited_total 4.0",
+                 "alertbot_deferred_total 7.0",
                  'alertbot_failures_total{reason="Forbidden: bot was blocked"} 1.0',
                  'alertbot_dropped_total{reason="unsubscribed"} 2.0',
                  'alertbot_dropped_total{reason="story muted"} 1.0',

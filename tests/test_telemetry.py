@@ -37,8 +37,12 @@ def test_a_source_failing_but_still_healthy_is_listed_as_a_warning() -> None:
     (DeliveryResult("ok", message_id="1"), "ok"),
     (DeliveryResult("permanent", reason="Forbidden: bot was blocked by the user"), "ok"),
     (DeliveryResult("retry", retry_after=3.0, reason="rate limited"), "ok"),
-    (DeliveryResult("retry", reason="httpx.ConnectError: refused"), "unreachable"),
-    (DeliveryResult("retry", reason="send timed out"), "unreachable"),
+    (DeliveryResult("retry", reason="httpx.ConnectError: refused", scope="channel"),
+     "unreachable"),
+    (DeliveryResult("retry", reason="no answer in 60 s", scope="channel"), "unreachable"),
+    (DeliveryResult("retry", reason="token refused", scope="channel", rejected=True),
+     "rejected"),
+    (DeliveryResult("retry", reason="mailbox busy"), "ok"),  # the destination's, not the channel's
 ])
 def test_a_send_says_whether_the_platform_answered(result: DeliveryResult, state: str) -> None:
     status = ChannelStatus(lambda: T0)

@@ -5,7 +5,15 @@ way Telegram can say no into a `DeliveryResult` the dispatcher acts on.
     Forbidden (403)             permanent; the subscriber blocked or kicked the bot: deactivate
     ChatMigrated                permanent here; the dispatcher moves the subscriber and retries
     BadRequest (400)            permanent, with Telegram's reason
-    TimedOut / NetworkError     retry (5xx arrive as NetworkError in PTB)
+    InvalidToken (401, 404)     retry, the CHANNEL's failure, rejected: the token was revoked
+                                or is wrong (a 404: a wrong base_url) — no alert's fault
+    TimedOut / NetworkError     retry, the CHANNEL's failure: Telegram unreachable, a 5xx (PTB
+                                raises NetworkError for every status it has no class for)
+    any other TelegramError     retry, this alert's (counted): an unknown cause might be its own
+
+The destination's failures are the alert's: counted, and they may end it. The channel's leave
+the alert as it was: it waits, uncounted, while the dispatcher backs off the whole channel, so
+a revoked token or a long outage delays alerts and never loses them.
 
 Must not import bot.store or bot.ingest.
 """
@@ -28,6 +36,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -35,6 +44,9 @@ from telegram.error import (
 )
 
 from bot.models import DeliveryResult, Message
+
+REFUSED = ("Telegram refused the token: check [telegram] token or TELEGRAM_BOT_TOKEN "
+           "(and [telegram] base_url)")
 
 
 class TelegramChannel:
@@ -73,8 +85,10 @@ def outcome_of(exc: TelegramError) -> DeliveryResult:
         return DeliveryResult("permanent", reason=exc.message, deactivate=True)
     if isinstance(exc, BadRequest):
         return DeliveryResult("permanent", reason=exc.message)
+    if isinstance(exc, InvalidToken):  # PTB's words may quote the token: ours instead
+        return DeliveryResult("retry", reason=REFUSED, scope="channel", rejected=True)
     if isinstance(exc, TimedOut | NetworkError):
-        return DeliveryResult("retry", reason=exc.message)
+        return DeliveryResult("retry", reason=exc.message, scope="channel")
     return DeliveryResult("retry", reason=f"{type(exc).__name__}: {exc.message}")
 
 

@@ -36,15 +36,13 @@ from typing import TypeVar
 from telegram import Bot
 from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError, TimedOut
 
-from bot.channels.telegram import retry_seconds
+from bot.channels.telegram import REFUSED, retry_seconds
 from bot.logs import event
 from bot.telemetry import ChannelStatus
 
 log = logging.getLogger("alertbot.telegram")
 FIRST_RETRY, LAST_RETRY = 1.0, 30.0  # seconds between failed polls: from, growing up to
 CONFIRM_WAIT = 3.0  # seconds the last confirmation may take at stop
-REFUSED = ("Telegram refused the token: check [telegram] token or TELEGRAM_BOT_TOKEN "
-           "(and [telegram] base_url)")
 T = TypeVar("T")
 
 

@@ -6,8 +6,9 @@ nothing: a claimed alert whose worker's heartbeat stopped, or whose lease ran ou
 again — the only way a send repeats. Heartbeats and lease renewals: `liveness.Liveness`.
 
 Alerts are claimed in batches; the next batch is claimed while the last one is still being
-sent (two batches' worth in hand at most), so the platform's rate is never left idle at a
-batch boundary and a slow destination holds up only its own alerts.
+sent (two batches' worth in hand at most: what a claim returns counts at once), so the
+platform's rate is never left idle at a batch boundary and a slow destination holds up only
+its own alerts.
 Per batch, alerts are grouped by destination. Destinations are served concurrently (at most
 `concurrency` at once, across batches); one destination's alerts go in order — a lock per
 destination keeps a later batch's behind an earlier one's. What waits and what is dropped is
@@ -16,12 +17,20 @@ A destination whose backlog its limit cannot deliver promptly gets ONE merged me
 of an hour-long trickle; so does what waited, and a digest that came due.
 
 Sending is `sending.PacedSender`'s: each part in its own pacer slot, a 429 waited out in place
-(not an attempt), a send without an answer in time is a transient failure. A message of which
-some parts went out is resumed, not repeated: a single alert remembers its parts sent, a merged
-message's alerts whose entries went out are recorded as delivered. Transient failures retry
-with exponential backoff (capped); permanent ones are recorded with their reason; a subscriber
-who blocked us is deactivated; a chat that became a supergroup moves to its new address. One
-channel being down never blocks another: each destination is its own task.
+(not an attempt). A message of which some parts went out is resumed, not repeated: a single
+alert remembers its parts sent, a merged message's alerts whose entries went out are recorded
+as delivered. What each ending does to the outbox is `outcomes.Outcomes`' (retries, backoff,
+failures, a blocked subscriber deactivated, a moved chat followed). One channel being down
+never blocks another: each destination is its own task.
+
+A failure of the channel itself (its token refused, its network down, a 5xx, no answer) is no
+alert's: the alert goes back to the outbox uncounted, due when the sender tries the channel
+again (`outage`: 5 s doubling to 5 min, then one probe), and whatever else was to go there
+meanwhile goes back with it untried. Nothing is lost however long it lasts; when the channel
+answers again, everything that waited is delivered, in order.
+
+A stop lets the parts being sent finish and record, starts no other send, and hands what is
+still in hand back to the outbox (`Liveness`), due at once for the next worker.
 
 Must not import bot.ingest.
 """
@@ -33,11 +42,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.channels.render import AlertView, render_merged_parts, render_telegram
 from bot.delivery.holds import plan
 from bot.delivery.liveness import Liveness
+from bot.delivery.outcomes import Outcomes, Retries
 from bot.delivery.pacing import Pacer, should_merge
 from bot.delivery.sending import Channel, PacedSender, SendPolicy, Sent
 from bot.logs import event
@@ -96,7 +106,11 @@ class Dispatcher:
         self._pacers = dict(pacers or {})
         self.counters: dict[str, int] = defaultdict(int)
         self._recorder = recorder  # alerts by kind, their latency, and each channel's state
-        self._sender = PacedSender(monotonic, self.counters, self.policy.send)
+        self._sender = PacedSender(monotonic, clock, self.counters, self.policy.send)
+        self._outcomes = Outcomes(store, worker, clock, Retries(
+            self.policy.backoff_base, self.policy.backoff_cap, self.policy.max_attempts),
+            self.counters)
+        self._stop = asyncio.Event()  # run's: no send starts once it is set
         self._gate = asyncio.Semaphore(self.policy.concurrency)
         self._order: dict[tuple[str, str], tuple[asyncio.Lock, list[int]]] = {}
         # Ids of the alerts claimed and not yet done with. A claim whose lease ran out while its
@@ -106,31 +120,37 @@ class Dispatcher:
         self._progress = asyncio.Event()  # set whenever a destination is done with its alerts
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Claim and deliver until `stop`; what was claimed is delivered before return.
-        Cancelled instead, it cancels the sends under way and hands their claims back.
+        """Claim and deliver until `stop`; then the parts being sent finish and are recorded,
+        no other send starts, and the rest of what was claimed goes back to the outbox, due at
+        once. Cancelled instead, it cancels the sends under way and hands their claims back.
 
-        A batch is claimed whenever fewer than two batches' worth of alerts are in hand, so
-        the platform's rate is never left idle at a batch boundary, and a slow destination
-        (a hanging send, a group's 20 a minute) holds up only its own alerts, not the claims
-        of everybody else's."""
+        A batch is claimed whenever at most one batch's worth of alerts is in hand (so two
+        at most), so the platform's rate is never left idle at a batch boundary, and a slow
+        destination (a hanging send, a group's 20 a minute) holds up only its own alerts, not
+        the claims of everybody else's."""
         delivering: set[asyncio.Task[None]] = set()
-        async with Liveness(self._store, self._worker, self._clock, lease=self.policy.lease,
-                            beat=self.policy.beat, holding=self._holding):
-            try:
-                await self._claim_until(stop, delivering)
-                await asyncio.gather(*delivering)
-            finally:  # no send may go on once its claim is handed back
-                for task in delivering:
-                    task.cancel()
-                await asyncio.gather(*delivering, return_exceptions=True)
+        self._stop = stop
+        try:
+            async with Liveness(self._store, self._worker, self._clock,
+                                lease=self.policy.lease, beat=self.policy.beat,
+                                holding=self._holding):
+                try:
+                    await self._claim_until(stop, delivering)
+                    await asyncio.gather(*delivering)
+                finally:  # no send may go on once its claim is handed back
+                    for task in delivering:
+                        task.cancel()
+                    await asyncio.gather(*delivering, return_exceptions=True)
+        finally:
+            self._stop = asyncio.Event()  # this run's stop is not drain_once's
 
     async def _claim_until(self, stop: asyncio.Event, delivering: set[asyncio.Task[None]]
                            ) -> None:
         while not stop.is_set():
-            if len(self._holding) < 2 * self.policy.batch:
-                alerts = await self._claim()
-                if alerts:
-                    task = asyncio.create_task(self.deliver(alerts))
+            if len(self._holding) <= self.policy.batch:  # a batch more: two at most
+                alerts = self._take(await self._claim())
+                if alerts:  # in hand from now on, before the next look at what is
+                    task = asyncio.create_task(self._deliver(alerts))
                     delivering.add(task)
                     task.add_done_callback(delivering.discard)
                     continue
@@ -157,8 +177,16 @@ class Dispatcher:
 
     async def deliver(self, alerts: Sequence[Alert]) -> None:
         """Deliver claimed alerts: destinations concurrently, each in order."""
-        alerts = [a for a in alerts if a.id not in self._holding]
-        self._holding.update(a.id for a in alerts)
+        await self._deliver(self._take(alerts))
+
+    def _take(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """The claimed alerts not in hand already, now in hand (a lease that ran out while
+        its alert still waited here is claimed again, by us too: not a second copy)."""
+        fresh = [a for a in alerts if a.id not in self._holding]
+        self._holding.update(a.id for a in fresh)
+        return fresh
+
+    async def _deliver(self, alerts: Sequence[Alert]) -> None:
         by_dest: dict[tuple[str, str], list[Alert]] = defaultdict(list)
         for alert in alerts:
             by_dest[(alert.channel, alert.address)].append(alert)
@@ -182,18 +210,20 @@ class Dispatcher:
 
     async def _destination(self, channel_name: str, address: str, alerts: list[Alert]) -> None:
         channel = self._channels.get(channel_name)
+        if self._stop.is_set():
+            return  # its claims go back as they are
         if channel is None:
             for a in alerts:
-                await self._store.mark_failed(a.id, self._worker, f"no channel {channel_name!r}")
+                await self._outcomes.gone(a, f"no channel {channel_name!r}")
             return
         if any(a.released for a in alerts):
-            alerts = await self._with_the_rest(alerts)
+            await self._with_the_rest(alerts)
         recipient = await self._store.recipient(alerts[0].subscriber_id)
         lang = recipient.subscriber.lang if recipient else "en"
         decided = plan(alerts, recipient.subscriber if recipient else None,
                        recipient.subscriptions if recipient else (),
                        recipient.mutes if recipient else (), self._clock())
-        await self._put_aside(decided.held, decided.dropped)
+        await self._outcomes.put_aside(decided.held, decided.dropped)
         send = list(decided.send)
         if not send:
             return
@@ -206,48 +236,42 @@ class Dispatcher:
             await self._send_merged(channel, address, send, pacer, group, lang, decided.digest)
             return
         for n, alert in enumerate(send):
+            if self._stop.is_set():
+                return
             result = await self._send_one(channel, address, alert, pacer, group, lang)
             if result is not None and (result.deactivate or result.new_address):
                 # Blocked, kicked or moved: learnt once, not once per alert. Deactivating
                 # failed the rest already; moved ones are due at once at the new address.
                 for rest in send[n + 1:]:
-                    await self._fail(rest, result)
+                    await self._outcomes.fail(rest, result)
                 return
 
-    async def _with_the_rest(self, alerts: list[Alert]) -> list[Alert]:
+    async def _with_the_rest(self, alerts: list[Alert]) -> None:
         """What waited (a digest, quiet hours, a pause) arrives as ONE message, however many
-        it is: the subscriber's other due alerts, beyond this batch, are claimed to join it."""
+        it is: the subscriber's other due alerts, beyond this batch, are claimed to join it —
+        added to `alerts`, and in hand (their leases renewed) until it is done with them."""
         more = await self._store.claim_alerts(
             self._worker, self._clock(), self.policy.lease, self.policy.gather,
             stale=self.policy.stale, subscriber_id=alerts[0].subscriber_id)
-        return alerts + [a for a in more if a.id not in self._holding]
-
-    async def _put_aside(self, held: Sequence[tuple[datetime, str, Sequence[Alert]]],
-                         dropped: Sequence[tuple[str, Sequence[Alert]]]) -> None:
-        for until, why, alerts in held:
-            await self._store.mark_held([a.id for a in alerts], until, why, worker=self._worker)
-            self.counters["held"] += len(alerts)
-        for why, alerts in dropped:
-            for alert in alerts:
-                await self._store.mark_failed(alert.id, self._worker, why)
-            self.counters[f"dropped:{why}"] += len(alerts)
+        alerts.extend(self._take(more))
 
     async def _send_one(self, channel: Channel, address: str, alert: Alert, pacer: Pacer,
                         group: bool, lang: str) -> DeliveryResult | None:
         view = await self._view_of(alert)
         if view is None:  # the item is gone (pruned): nothing sensible to send
-            await self._store.mark_failed(alert.id, self._worker, "item no longer stored")
+            await self._outcomes.gone(alert, "item no longer stored")
             return None
         messages = render_telegram(view, lang=lang)[alert.parts_sent:]
         thread = (channel.name, address, alert.story_id) if alert.story_id else None
         if thread and alert.parts_sent == 0 and (reply := await self._store.thread(*thread)):
             messages = [_reply(messages[0], reply), *messages[1:]]
-        sent = await self._sender.send(channel, address, messages, pacer, group=group)
+        sent = await self._sender.send(channel, address, messages, pacer, group=group,
+                                       stop=self._stop)
         if sent.result.status == "ok":
-            await self._sent(alert, sent, (), thread)
+            await self._outcomes.sent(alert, sent, (), thread)
             self._delivered([(alert, view)])
         else:
-            await self._unsent(alert, sent.result, alert.parts_sent + sent.parts)
+            await self._outcomes.unsent(alert, sent, alert.parts_sent + sent.parts)
         self._log(channel, [alert], sent)
         return sent.result
 
@@ -255,54 +279,22 @@ class Dispatcher:
                            pacer: Pacer, group: bool, lang: str, digest: bool) -> None:
         shown = [(a, v) for a in alerts if (v := await self._view_of(a)) is not None]
         for gone in (a for a in alerts if all(a is not b for b, _ in shown)):
-            await self._store.mark_failed(gone.id, self._worker, "item no longer stored")
+            await self._outcomes.gone(gone, "item no longer stored")
         if not shown:
             return
         parts = render_merged_parts([v for _, v in shown], lang=lang, digest=digest)
         sent = await self._sender.send(channel, address, [m for m, _ in parts], pacer,
-                                       group=group)
+                                       group=group, stop=self._stop)
         # The alerts whose entries are in the parts that went out are delivered.
         done = sorted(i for _, completed in parts[:sent.parts] for i in completed)
         carried = [shown[i][0] for i in done]
         if carried:
-            await self._sent(carried[0], sent, [a.id for a in carried[1:]], None)
+            await self._outcomes.sent(carried[0], sent, [a.id for a in carried[1:]], None)
             self.counters["merged"] += len(carried) - 1
             self._delivered([shown[i] for i in done])
         for i in sorted(set(range(len(shown))) - set(done)):
-            await self._unsent(shown[i][0], sent.result, 0)
+            await self._outcomes.unsent(shown[i][0], sent, 0)
         self._log(channel, [a for a, _ in shown], sent)
-
-    async def _sent(self, alert: Alert, sent: Sent, merged: Sequence[int],
-                    thread: tuple[str, str, str] | None) -> None:
-        await self._store.mark_sent(alert.id, self._worker, sent.message_id, self._clock(),
-                                    merged=merged, thread=thread)
-        self.counters["sent"] += 1
-
-    async def _unsent(self, alert: Alert, result: DeliveryResult, parts_sent: int) -> None:
-        """A send that failed: again later (backoff, or exactly when the platform said), or
-        never (permanent, or out of attempts). Parts that went out are not sent again."""
-        rate_limited = result.retry_after is not None
-        if result.status == "retry" and (rate_limited
-                                         or alert.attempt + 1 < self.policy.max_attempts):
-            delay = result.retry_after or min(
-                self.policy.backoff_cap, self.policy.backoff_base * 2 ** alert.attempt)
-            await self._store.mark_retry(
-                alert.id, self._worker, self._clock() + timedelta(seconds=delay),
-                result.reason or "rate limited", counts=not rate_limited, parts_sent=parts_sent)
-            self.counters["retries"] += 1
-        else:
-            await self._fail(alert, result)
-
-    async def _fail(self, alert: Alert, result: DeliveryResult) -> None:
-        if result.new_address:  # a group became a supergroup: same people, new address
-            await self._store.move_subscriber(alert.subscriber_id, result.new_address)
-            await self._store.mark_retry(alert.id, self._worker, self._clock(), "chat moved",
-                                         counts=False)
-            return
-        if result.deactivate:
-            await self._store.deactivate_subscriber(alert.subscriber_id, result.reason)
-        await self._store.mark_failed(alert.id, self._worker, result.reason or "gave up")
-        self.counters[f"failed:{result.reason or 'gave up'}"[:60]] += 1
 
     def _delivered(self, shown: Sequence[tuple[Alert, AlertView]]) -> None:
         if self._recorder is not None:
@@ -311,6 +303,8 @@ class Dispatcher:
                 self._recorder.delivered(alert, view.published, now)
 
     def _log(self, channel: Channel, alerts: Sequence[Alert], sent: Sent) -> None:
+        if not sent.tried:  # put back untried: the channel's outage was said once
+            return
         if self._recorder is not None:  # every answer, or its absence, is news of the channel
             self._recorder.channel(channel.name).sent(sent.result)
         event(log, "send", channel=channel.name, sub=alerts[0].subscriber_id,

@@ -56,6 +56,8 @@ class _Collector(Collector):
         for name, key, doc in (("sends", "sent", "Alerts delivered"),
                                ("retries", "retries", "Sends to retry later"),
                                ("rate_limited", "rate_limited", "429 answers honoured"),
+                               ("deferred", "deferred",
+                                "Alerts put back uncounted: their channel failed as a whole"),
                                ("merged", "merged", "Alerts merged into another message"),
                                ("held", "held",
                                 "Alerts held (paused, quiet hours, waiting for a digest)")):

@@ -17,6 +17,7 @@ from bot.delivery.views import ViewBuilder
 from bot.models import Alert, Annotations, Item, ItemMatch, Story, StoryLink
 from bot.store import Store
 from bot.stories.summarize import ExtractiveSummarizer, as_async
+from bot.telemetry import Recorder
 from subscriptions.models import Subscriber
 from tests.fakebot import SentMessage
 from tests.store.conftest import T0, make_state, new
@@ -41,12 +42,13 @@ class Clock:
 
 
 def dispatcher(store: Store, bot: Bot, clock: Clock, *extra: Channel,
-               policy: DispatchPolicy | None = None, worker: str = "test:1") -> Dispatcher:
+               policy: DispatchPolicy | None = None, worker: str = "test:1",
+               recorder: Recorder | None = None) -> Dispatcher:
     channels: dict[str, Channel] = {"telegram": TelegramChannel(bot)}
     channels.update({c.name: c for c in extra})
     views = ViewBuilder(store, as_async(ExtractiveSummarizer()), SOURCES)
     return Dispatcher(store, channels, views, worker=worker, clock=clock,
-                      monotonic=time.monotonic, policy=policy)
+                      monotonic=time.monotonic, policy=policy, recorder=recorder)
 
 
 async def enqueue(store: Store, item: Item, subs: Sequence[Subscriber],

@@ -7,6 +7,7 @@
     fake.press_button(42, reply.message_id, reply.button("Mute").data)
     fake.block(42); fake.kick(-5); fake.migrate(-5, -1005); fake.forced_429(42, retry_after=3)
     fake.fail_next(2, status=502); fake.set_admin(-5, 42, "administrator")
+    fake.outage(401); fake.outage(None)             # sendMessage refused until it is over
     fake.delay("sendMessage", 2.0)                  # a slow Telegram: answers after 2 s
     fake.calls["sendMessage"]; fake.rejected_429; fake.all_sent; fake.answers[query_id]
 
@@ -56,6 +57,7 @@ class FakeBotAPI:
         self.calls: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)  # params, by method
         self.rejected_429 = 0
         self._failures: dict[str, list[int]] = defaultdict(list)  # method ("*": any) -> statuses
+        self._outages: dict[str, int] = {}  # method ("*": any) -> the status every call gets
         self._delays: dict[str, float] = {}  # method -> seconds before it is answered
         self._runner: web.AppRunner | None = None
 
@@ -183,6 +185,15 @@ class FakeBotAPI:
         bot's own polling does not eat them."""
         self._failures[method].extend([0] * after + [status] * n)  # 0: this one goes through
 
+    def outage(self, status: int | None, *, method: str = "sendMessage") -> None:
+        """Every call of `method` ("*": of any method) answers `status` until `outage(None)`:
+        401 for a token revoked (PTB's InvalidToken), 502 or 500 for Telegram down. The calls
+        are counted in `calls`; nothing they ask is done."""
+        if status is None:
+            self._outages.pop(method, None)
+        else:
+            self._outages[method] = status
+
     def delay(self, method: str, seconds: float) -> None:
         """Calls of `method` are answered only after `seconds` (0: at once again): a slow or
         hanging Telegram. The call is counted in `calls` as it arrives."""
@@ -236,6 +247,9 @@ class FakeBotAPI:
         return answer({"ok": True, "result": result})
 
     def _take_failure(self, method: str) -> int | None:
+        for key in (method, "*"):
+            if key in self._outages:
+                return self._outages[key]
         for key in (method, "*"):
             if self._failures.get(key):
                 return self._failures[key].pop(0) or None

@@ -62,6 +62,22 @@ async def test_fail_next_answers_a_transient_5xx_then_recovers(
     assert [m.plain for m in fake_bot.sent(42)] == ["hello"]
 
 
+async def test_an_outage_refuses_every_send_until_it_is_over(
+        bot: Bot, fake_bot: FakeBotAPI) -> None:
+    fake_bot.outage(401)  # the token revoked
+    for _ in range(3):
+        with pytest.raises(InvalidToken):
+            await bot.send_message(42, "hello")
+    assert (await bot.get_me()).username == "alertbot_test_bot"  # other methods still answer
+    fake_bot.outage(500)
+    with pytest.raises(NetworkError, match="Internal Server Error"):
+        await bot.send_message(42, "hello")
+    fake_bot.outage(None)
+    assert (await bot.send_message(42, "hello")).message_id == 1
+    assert [m.plain for m in fake_bot.sent(42)] == ["hello"]
+    assert len(fake_bot.calls["sendMessage"]) == 5
+
+
 @pytest.mark.parametrize(("html", "plain"), [
     ("<b>bold <i>and italic</i></b> <u>u</u> <s>s</s> <code>x</code>", "bold and italic u s x"),
     ("<strong>a</strong><em>b</em><ins>c</ins><strike>d</strike><del>e</del>", "abcde"),
