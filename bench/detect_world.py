@@ -195,7 +195,7 @@ class SimRefresher:
     def open_stories(self) -> list[OpenStory]:
         return list(self.stories.values())
 
-    async def refresh(self, source: Source) -> RefreshReport:
+    async def refresh(self, source: Source, *, force: bool = False) -> RefreshReport:
         now = self.clock()
         at = (now - EPOCH).total_seconds()
         outcome, new, seen = self.newsrooms.poll(source.id, at)
