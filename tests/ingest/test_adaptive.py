@@ -93,6 +93,37 @@ async def test_a_release_joining_a_story_brings_the_other_agency_forward(
         await app.close()
 
 
+async def test_a_story_about_california_that_develops_brings_the_ag_forward_unnamed(
+    local_server: LocalServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The AG is in no release of the 33,179 story and named by none: the story is about
+    # California, and the AG's newsroom covers California.
+    cfg = Settings(storage=StorageSettings(url=f"sqlite:///{tmp_path}/a.db"),
+                   polling=PollingSettings(builtin_sources=False, floor=0.1, ceiling=600,
+                                           default_interval=30, jitter=0,
+                                           developing_interval=0.5))
+    ag = Source(id="ag", kind="feed", url=local_server.url("/ag"), agency="ag",
+                jurisdiction="California")
+    sources = (*newsrooms(local_server, dhs_interval=0.3), ag)
+    local_server.serve_bytes("/ag", rss(), RSS)
+    await governor_story_recorded(cfg, sources, local_server, datetime.now(UTC) - timedelta(days=1))
+    caplog.set_level(logging.INFO, logger="alertbot.scheduler")
+    app = await application.build(cfg, sources=sources)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(application.run(app, stop))
+    try:
+        await until(lambda: local_server.hits["/ag"] == 2 and local_server.hits["/dhs"] >= 4)
+        local_server.serve_bytes("/dhs", rss(story_item(DHS_ITEM)), RSS)  # DHS answers back
+        await until(lambda: local_server.hits["/ag"] == 3)  # not 30 s later: now
+        moved = {r.fields["source"]: r.fields["by"]  # type: ignore[attr-defined]
+                 for r in caplog.records if r.getMessage() == "brought_forward"}
+        assert moved == {"gov": "dhs", "ag": "dhs"}
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, timeout=5)
+        await app.close()
+
+
 @pytest.mark.parametrize(("adaptive", "expected"), [(True, 60), (False, 300)])
 async def test_a_restart_during_a_story_keeps_its_pace(
     local_server: LocalServer, tmp_path: Path, adaptive: bool, expected: float
