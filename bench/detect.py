@@ -9,16 +9,20 @@ The real `Scheduler` (its loop, its bring-forward), the real `AgencyActivity` an
 pure schedule, configured from the defaults of `[polling]` through the app's own
 `policy_from`, poll the five built-in sources (their ids, agencies, intervals and zones) in a
 simulated world (bench/detect_world.py): four hosts publishing in bursts and quiet days,
-nights and weekends, WordPress's max-age=300 on the Governor's feed, an occasional 429 with
-Retry-After. An asyncio loop with a virtual clock runs weeks in seconds; the fixed schedule
-is the same Scheduler with `adaptive = false`.
+nights and weekends, stories about places (most in California), the Governor's WordPress
+feed behind a CDN (max-age=300 and an Age), an occasional 429 with Retry-After. An asyncio
+loop with a virtual clock runs weeks in seconds; the fixed schedule is the same Scheduler
+with `adaptive = false`.
 
 Prints, per run: the detection delay (from publication to the first poll that carries the
 release) at p50 / p95 for releases of developing stories (every story release after its
 first) and for all releases, the developing delays per agency, and the requests per host
 per hour (mean over the run, and the busiest hour), counting feed polls, the DHS listing's
-second page and the release pages the full-text sources fetch. Goal: developing p50 <= 45 s,
-p95 <= 120 s; <= 60 requests per hour per host on average. No asserts: the goal line says.
+second page and the release pages the full-text sources fetch. Then the developing delays
+on the hosts that declare no freshness limit, and split in two: the servers' floor (the
+wait for the CDN's next copy, which no client can beat) and ours (the delay beyond it).
+Goal: developing p50 <= 45 s, p95 <= 120 s, over all releases; <= 60 requests per hour per
+host on average. No asserts: the goal line says.
 """
 
 from __future__ import annotations
@@ -37,10 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from detect_world import (  # noqa: E402  (bench/ is the script's own folder)
+    CDN,
     DAY,
     EPOCH,
     HOSTS,
-    MAX_AGE,
     Newsrooms,
     Release,
     SimRefresher,
@@ -55,7 +59,7 @@ from bot.ingest.scheduler import Scheduler  # noqa: E402
 from bot.ingest.zones import zone_of  # noqa: E402
 from bot.models import RefreshReport, Source  # noqa: E402
 from bot.settings import PollingSettings, Settings  # noqa: E402
-from subscriptions.gazetteer import load_gazetteer  # noqa: E402
+from subscriptions.jurisdictions import load_gazetteer  # noqa: E402
 
 GOALS = (45.0, 120.0, 60.0)  # developing p50, p95 (s); requests per host per hour
 
@@ -64,6 +68,7 @@ GOALS = (45.0, 120.0, 60.0)  # developing p50, p95 (s); requests per host per ho
 class Run:
     releases: list[Release]
     delays: dict[str, float]
+    floors: dict[str, float]  # release key -> the least delay any client could have
     requests: dict[str, list[int]]  # host -> requests in each hour of the run
     seconds: float  # real time the simulation took
 
@@ -84,7 +89,8 @@ async def simulate(weeks: int, seed: int, adaptive: bool, knobs: dict[str, str])
         gazetteer = load_gazetteer()
         activity = AgencyActivity(BUILTIN_SOURCES, developing_for=policy.developing_for,
                                   now=clock(), stories=refresher.open_stories,
-                                  zones={s.id: zone_of(s, gazetteer) for s in BUILTIN_SOURCES})
+                                  zones={s.id: zone_of(s, gazetteer) for s in BUILTIN_SOURCES},
+                                  gazetteer=gazetteer)
         refresher.activity = activity.of
 
     async def nowhere(source: Source, report: RefreshReport) -> None:
@@ -99,7 +105,8 @@ async def simulate(weeks: int, seed: int, adaptive: bool, knobs: dict[str, str])
     await scheduler.run(stop)
     requests = {h: [newsrooms.requests[h][i] for i in range(hours)]
                 for h in sorted(set(HOSTS.values()))}
-    return Run(releases, newsrooms.detected, requests, time.process_time() - started)
+    return Run(releases, newsrooms.detected, newsrooms.floors(), requests,
+               time.process_time() - started)
 
 
 def run(weeks: int, seed: int, adaptive: bool, knobs: dict[str, str] | None = None) -> Run:
@@ -143,10 +150,16 @@ def report(weeks: int, seed: int, knobs: dict[str, str]) -> None:
         a, f = adaptive.requests[host], fixed.requests[host]
         print(f"    {host:16} {sum(a) / len(a):5.1f} / {max(a):3}   "
               f"fixed {sum(f) / len(f):5.1f} / {max(f):3}")
-    free = [x for x in developing if not any(HOSTS[s] in MAX_AGE for s in x.sources)]
+    free = [x for x in developing if not any(HOSTS[s] in CDN for s in x.sources)]
     f_dev = delays(adaptive, free)
-    print(f"  developing on hosts that send no max-age (n={len(free)}): "
+    print(f"  developing on hosts that declare no freshness limit (n={len(free)}): "
           f"p50 {pct(f_dev, 50):.0f} s, p95 {pct(f_dev, 95):.0f} s")
+    floor = [adaptive.floors[x.key] for x in developing]
+    ours = [adaptive.delays[x.key] - adaptive.floors[x.key] for x in developing
+            if x.key in adaptive.delays]
+    print(f"  developing, the servers' floor (the CDN's next copy): p50 {pct(floor, 50):.0f} s,"
+          f" p95 {pct(floor, 95):.0f} s; ours beyond it: p50 {pct(ours, 50):.0f} s, "
+          f"p95 {pct(ours, 95):.0f} s")
     dev = delays(adaptive, developing)
     worst = max(sum(v) / len(v) for v in adaptive.requests.values())
     met = pct(dev, 50) <= GOALS[0] and pct(dev, 95) <= GOALS[1] and worst <= GOALS[2]
