@@ -4,16 +4,20 @@ The rules, applied in this order to the outcome of the poll that just ended:
 
 1. Base interval: the source's own `interval` if set (> 0), else `policy.default_interval`.
 2. Pace (adaptive, success only; `pace()`): given the agency's `Activity` at `now`,
-   - developing — a release of the agency, or a story it is part of (or addressed to) moved,
-     within `developing_for`: base = min(base, developing_interval). A story beats night;
-   - else quiet — its newest release is older than `quiet_after` — and/or night in the
-     source's zone (`night_start` <= local hour < `night_end`): base times `quiet_factor`
-     and/or `night_factor` (the larger when both: slower, not slower still);
+   - developing — a release of the agency, or a story it is part of (or addressed to, or
+     about its jurisdiction) moved, within `developing_for`: base = min(base,
+     developing_interval). A story beats night;
+   - else quiet — neither its newest release nor the last move of such a story is within
+     `quiet_after` (a story that called on the agency yesterday may still get its answer:
+     it keeps the base pace, not a slower one) — and/or night in the source's zone
+     (`night_start` <= local hour < `night_end`): base times `quiet_factor` and/or
+     `night_factor` (the larger when both: slower, not slower still);
    - else the base interval. No activity given, or `adaptive` off: the base interval.
 3. Success (OK or NOT_MODIFIED): wait the paced interval, but never less than the server's
-   freshness hints — HTTP `max_age` (Cache-Control / Expires) and the RSS `<ttl>`:
-   raw = max(pace, max_age, ttl). Polling before they expire only fetches the same bytes; a
-   developing story does not change that. A 304 is a success: it keeps the story's pace.
+   freshness hints — HTTP `max_age` (the freshness left: Cache-Control / Expires less the
+   Age a CDN counted) and the RSS `<ttl>`: raw = max(pace, max_age, ttl). Polling before
+   they expire only fetches the same bytes; a developing story does not change that. A 304
+   is a success: it keeps the story's pace.
 4. Failure, source unhealthy (`failures >= policy.unhealthy_after`): raw = ceiling. A source
    down for hours is retried at the slowest pace, not hammered.
 5. Rate limited with a Retry-After: raw = retry_after (the server said exactly when).
@@ -92,7 +96,7 @@ class Activity:
     """What the worker knows of a source's agency at `now` (aware times, None = unknown)."""
 
     last_release: datetime | None = None  # the agency's newest release
-    developed: datetime | None = None  # a story it is part of, or addressed to, last moved
+    developed: datetime | None = None  # a story it is part of, addressed to or about, moved
     zone: tzinfo = UTC  # the source's local time zone, for night
 
 
@@ -160,10 +164,7 @@ def pace(policy: PollPolicy, base: float, activity: Activity | None, now: dateti
         return base
     if is_developing(policy, activity, now):
         return min(base, policy.developing_interval)
-    factor = 1.0
-    last = activity.last_release
-    if last is not None and (now - last).total_seconds() > policy.quiet_after:
-        factor = policy.quiet_factor
+    factor = policy.quiet_factor if is_quiet(policy, activity, now) else 1.0
     if _is_night(policy, now.astimezone(activity.zone).hour):
         factor = max(factor, policy.night_factor)
     return base * factor
@@ -176,6 +177,13 @@ def is_developing(policy: PollPolicy, activity: Activity, now: datetime) -> bool
         t is not None and (now - t).total_seconds() <= policy.developing_for
         for t in (activity.last_release, activity.developed)
     )
+
+
+def is_quiet(policy: PollPolicy, activity: Activity, now: datetime) -> bool:
+    """Nothing around the agency for `quiet_after`: no release of its own, no story of its
+    moving. Knowing neither is not quiet."""
+    known = [t for t in (activity.last_release, activity.developed) if t is not None]
+    return bool(known) and (now - max(known)).total_seconds() > policy.quiet_after
 
 
 def brought_forward(
