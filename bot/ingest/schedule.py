@@ -15,9 +15,9 @@ The rules, applied in this order to the outcome of the poll that just ended:
    - else the base interval. No activity given, or `adaptive` off: the base interval.
 3. Success (OK or NOT_MODIFIED): wait the paced interval, but never less than the server's
    freshness hints — HTTP `max_age` (the freshness left: Cache-Control / Expires less the
-   Age a CDN counted) and the RSS `<ttl>`: raw = max(pace, max_age, ttl). Polling before
-   they expire only fetches the same bytes; a developing story does not change that. A 304
-   is a success: it keeps the story's pace.
+   Age a CDN counted) and the RSS `<ttl>`: max(pace, max_age, ttl), the hint exactly when it
+   decides (rule 7). Polling before they expire only fetches the same bytes; a developing
+   story does not change that. A 304 is a success: it keeps the story's pace.
 4. Failure, source unhealthy (`failures >= policy.unhealthy_after`): raw = ceiling. A source
    down for hours is retried at the slowest pace, not hammered.
 5. Rate limited with a Retry-After: raw = retry_after (the server said exactly when).
@@ -25,8 +25,12 @@ The rules, applied in this order to the outcome of the poll that just ended:
    raw = base * 2 ** (failures - 1), so 1 failure waits base, 2 wait 2x base, 3 wait 4x ...
    (from the base interval of rule 1: activity never shortens a backoff).
 7. Jitter spreads sources that share an interval: raw * (1 + jitter * (2 * rand - 1)), with
-   rand in [0, 1] (0.5 = no jitter). Jitter never pulls the delay below a server hint
-   (max_age / ttl on success, retry_after when rate limited): it only spreads upward from it.
+   rand in [0, 1] (0.5 = no jitter). After a success whose freshness hint ends within that
+   band or beyond it (hint >= pace * (1 - jitter)), the wait is the hint itself, exactly:
+   the server's copy changes as it expires, and a poll later in the band would only see the
+   same copy later — so a feed behind a CDN is polled as each copy expires, not at a random
+   point of its life. A Retry-After is only spread upward from (never below it): the server
+   may have told many clients the same moment.
 8. Clamp to [floor, ceiling] last, always — a hint or backoff beyond the ceiling waits the
    ceiling, a Retry-After below the floor waits the floor.
 
@@ -132,8 +136,9 @@ def delay_for(
     hint = not_before_seconds(outcome=outcome, failures=failures, policy=policy,
                               max_age=max_age, ttl=ttl, retry_after=retry_after)
     if not outcome.is_failure:
-        paced = pace(policy, base, activity, now) if now is not None else base
-        raw = max(paced, hint)
+        raw = pace(policy, base, activity, now) if now is not None else base
+        if hint >= raw * (1 - policy.jitter):  # rule 7: the server's expiry decides, exactly
+            return _clamp(hint, policy)
     elif not is_healthy(failures, policy):
         raw = policy.ceiling
     elif outcome is Outcome.RATE_LIMITED and retry_after is not None:

@@ -81,9 +81,16 @@ def test_delay_rules(case, kwargs, expected):
         (dict(outcome=OK, failures=0, interval=60), 0.0, 60),  # never under the floor
         (dict(outcome=SE, failures=5), 1.0, 3600),  # never over the ceiling
         (dict(outcome=SE, failures=5), 0.0, 3240),  # unhealthy sources spread below it
-        # Jitter never polls before a server hint: it only spreads upward from it.
+        # Jitter never polls before a server hint. A freshness hint that decides is kept
+        # exactly: the copy changes as it expires (a CDN's: polled as each copy expires).
         (dict(outcome=OK, failures=0, max_age=1000), 0.0, 1000),
-        (dict(outcome=OK, failures=0, max_age=1000), 1.0, 1100),
+        (dict(outcome=OK, failures=0, max_age=1000), 1.0, 1000),
+        (dict(outcome=NM, failures=0, ttl=1000), 1.0, 1000),
+        # ... and so does one that ends within the band: a CDN's copy, 20 s into max-age=300
+        (dict(outcome=OK, failures=0, max_age=280), 1.0, 280),
+        (dict(outcome=OK, failures=0, max_age=260), 1.0, 330),  # below the band: ours
+        (dict(outcome=OK, failures=0, max_age=260), 0.0, 270),
+        # A Retry-After is spread upward: the server may have told many clients the same.
         (dict(outcome=RL, failures=1, retry_after=120), 0.0, 120),
         (dict(outcome=RL, failures=1, retry_after=120), 1.0, 132),
     ],
