@@ -59,9 +59,11 @@ class AgencyActivity:
         self._places = functools.lru_cache(maxsize=4096)(self._tag)
         self._released: dict[str, datetime] = {}
         self._developed: dict[str, datetime] = {}
+        self._about: dict[str, datetime] = {}
         for story in stories():
+            voices = self._move(story, story.updated)
             if now - story.updated <= self._window:
-                for agency in self._voices(story):
+                for agency in voices:
                     _note(self._developed, agency, story.updated)
 
     def load(self, released: Mapping[str, datetime], now: datetime) -> None:
@@ -73,6 +75,7 @@ class AgencyActivity:
         """The activity of the source's agency, in the source's own time zone."""
         return Activity(last_release=self._released.get(source.agency),
                         developed=self._developed.get(source.agency),
+                        about=self._about.get(source.agency),
                         zone=self._zones.get(source.id, UTC))
 
     def learn(self, source: Source, report: RefreshReport, now: datetime) -> frozenset[str]:
@@ -86,7 +89,7 @@ class AgencyActivity:
         involved = {source.agency} | self._named(texts)
         for story in self._stories():
             if story.id in joined:
-                involved |= self._voices(story)
+                involved |= self._move(story, now)
         for agency in involved:
             _note(self._developed, agency, now)
         return frozenset(involved)
@@ -95,12 +98,16 @@ class AgencyActivity:
         wanted = set(agencies)
         return [s for s in self._sources if s.agency in wanted]
 
-    def _voices(self, story: OpenStory) -> set[str]:
-        """The agencies a move of `story` concerns: its members' and those they name, and
-        once it has developed (more than one release), those covering a place it is about."""
+    def _move(self, story: OpenStory, when: datetime) -> set[str]:
+        """The agencies a move of `story` at `when` concerns: its members' and those they
+        name, and once it has developed (more than one release) those covering a place it
+        is about — whose `about` it notes: the story awaits their answer."""
         voices = self._involved(story.members)
         if len(story.members) > 1:
-            voices |= self._covering(story.members)
+            local = self._covering(story.members)
+            for agency in local:
+                _note(self._about, agency, when)
+            voices |= local
         return voices
 
     def _covering(self, members: Sequence[Features]) -> set[str]:

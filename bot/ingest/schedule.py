@@ -11,7 +11,11 @@ The rules, applied in this order to the outcome of the poll that just ended:
      `quiet_after` (a story that called on the agency yesterday may still get its answer:
      it keeps the base pace, not a slower one) — and/or night in the source's zone
      (`night_start` <= local hour < `night_end`): base times `quiet_factor` and/or
-     `night_factor` (the larger when both: slower, not slower still);
+     `night_factor` (the larger when both: slower, not slower still). No night for an
+     agency a developed story about its jurisdiction awaits (it moved since the agency's
+     last release, within `quiet_after`): a newsroom answers a story about its own state
+     when it breaks — the Governor answering DHS at midnight. Federal agencies cover no
+     place here: they keep their nights;
    - else the base interval. No activity given, or `adaptive` off: the base interval.
 3. Success (OK or NOT_MODIFIED): wait the paced interval, but never less than the server's
    freshness hints — HTTP `max_age` (the freshness left: Cache-Control / Expires less the
@@ -101,6 +105,7 @@ class Activity:
 
     last_release: datetime | None = None  # the agency's newest release
     developed: datetime | None = None  # a story it is part of, addressed to or about, moved
+    about: datetime | None = None  # a developed story about its jurisdiction last moved
     zone: tzinfo = UTC  # the source's local time zone, for night
 
 
@@ -170,7 +175,8 @@ def pace(policy: PollPolicy, base: float, activity: Activity | None, now: dateti
     if is_developing(policy, activity, now):
         return min(base, policy.developing_interval)
     factor = policy.quiet_factor if is_quiet(policy, activity, now) else 1.0
-    if _is_night(policy, now.astimezone(activity.zone).hour):
+    if _is_night(policy, now.astimezone(activity.zone).hour) and not is_awaited(
+            policy, activity, now):
         factor = max(factor, policy.night_factor)
     return base * factor
 
@@ -189,6 +195,14 @@ def is_quiet(policy: PollPolicy, activity: Activity, now: datetime) -> bool:
     moving. Knowing neither is not quiet."""
     known = [t for t in (activity.last_release, activity.developed) if t is not None]
     return bool(known) and (now - max(known)).total_seconds() > policy.quiet_after
+
+
+def is_awaited(policy: PollPolicy, activity: Activity, now: datetime) -> bool:
+    """A developed story about the agency's jurisdiction moved since its last release, within
+    `quiet_after`: its answer may come tonight."""
+    about, last = activity.about, activity.last_release
+    return (about is not None and (last is None or about > last)
+            and (now - about).total_seconds() <= policy.quiet_after)
 
 
 def brought_forward(

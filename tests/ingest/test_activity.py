@@ -128,6 +128,9 @@ def test_a_story_about_a_place_that_develops_sets_the_newsrooms_covering_it_deve
     # Neither the AG nor the Governor is named: California's newsrooms, and the county's.
     assert heated == {"ice", "dhs", "ag", "governor", "lasd"}
     assert activity.of(BY_ID["ca-ag"]).developed == NOW
+    # ... and it awaits their answer (no night pace for them), not the federal voices'.
+    assert activity.of(BY_ID["ca-ag"]).about == activity.of(SHERIFF).about == NOW
+    assert activity.of(BY_ID["dhs-press"]).about is None
 
 
 def test_the_first_release_about_a_place_is_no_developing_story_yet() -> None:
@@ -164,6 +167,9 @@ def test_a_restart_remembers_a_developing_story_s_places() -> None:
                                story("s14", NOW - timedelta(hours=1), DHS))
     assert activity.of(BY_ID["ca-ag"]).developed == NOW - timedelta(hours=1)
     assert activity.of(SHERIFF).developed == NOW - timedelta(hours=1)
+    yesterday = places_activity(story("s10", NOW - timedelta(hours=20), LA_DHS, LA_ICE))
+    assert yesterday.of(BY_ID["ca-ag"]).developed is None  # developing is over
+    assert yesterday.of(BY_ID["ca-ag"]).about == NOW - timedelta(hours=20)  # still awaited
     without = AgencyActivity(SOURCES, developing_for=3 * 3600, now=NOW,
                              stories=lambda: [story("s10", NOW, LA_DHS, LA_ICE)])
     assert without.of(BY_ID["ca-ag"]).developed is None  # no gazetteer: no places
