@@ -12,7 +12,10 @@ a story develops (a second release joins it), the newsrooms whose jurisdiction c
 it is about: its likely next voices, the California AG and Governor for a story about
 California or a county in it. Places are the items' jurisdiction tags (the gazetteer's
 `tag`, as the stories' places are); a federal source covers no place here — federal
-agencies answer a story by the other rules, not for every place in the country.
+agencies answer a story by the other rules, not for every place in the country. Such a
+story's last move is also kept as the newsroom's `about`: until the newsroom publishes again
+the story awaits its answer, and the schedule keeps it off the night pace (an open story of
+any age counts here at start: the schedule judges how old is too old).
 
 Must not import bot.store, bot.channels or bot.delivery.
 """
