@@ -5,16 +5,25 @@ answer, and an event loop whose clock is virtual.
   Background releases follow office hours in each agency's own zone (fewer at weekends) and
   mostly start stories of their own; developing stories run DHS release → ICE follow-up
   within the hour → Governor response within hours → AG, DHS back, the Governor again, ICE
-  the next day; one story a week starts at the Governor instead.
+  the next day; one story a week starts at the Governor instead. Releases say where: a
+  story is about one place — three in four in California (the state, a county or a city:
+  the 33,179 detainers story), the rest elsewhere, answered by DHS and ICE only; DHS's and
+  ICE's other releases report arrests across the country (one in seven in California), the
+  Governor's and the AG's are tagged California by their source.
 - `Newsrooms`: the servers. Each request is counted per host and hour. Feeds answer OK when
   something appeared since the source's last poll, else 304; full-text sources fetch each NEW
   release's page (one more request), the DHS listing its second page when it changed. The
-  Governor's WordPress feed says Cache-Control max-age=300 (as WordPress feeds do); the
-  others say nothing. Any request may get a 429 with Retry-After 120 (p = 0.002).
+  Governor's WordPress feed sits behind a CDN: Cache-Control max-age=300, must-revalidate,
+  and a copy the CDN refreshes every 300 s (other readers keep it warm), so any poll sees
+  the copy — a release shows from the CDN's next refresh on — with an `Age` that says how
+  far into its life the copy is (half-way on average). The others say nothing. Any request
+  may get a 429 with Retry-After 120 (p = 0.002). `floors()`: the earliest moment anyone
+  could see each release (its publication, or the CDN's next copy).
 - `SimRefresher`: stands where `bot.ingest.refresh.Refresher` stands for the real Scheduler.
   It asks `Newsrooms` instead of the network and keeps the open stories instead of the
-  store; it plans the next poll with the same calls to `bot.ingest.schedule` as the
-  refresher's `_next_state` does (glue, replicated: none of the decisions).
+  store; it reads the CDN's headers with the fetcher's own `max_age_seconds` and plans the
+  next poll with the same calls to `bot.ingest.schedule` as the refresher's `_next_state`
+  does (glue, replicated: none of the decisions).
 - `VirtualLoop`: an asyncio loop whose clock jumps to the next timer whenever nothing is
   ready, so the real Scheduler's sleeps take no real time. Nothing here may use threads.
 """
@@ -33,6 +42,7 @@ from datetime import time as dtime
 from zoneinfo import ZoneInfo
 
 from bot.ingest import schedule
+from bot.ingest.fetcher import max_age_seconds
 from bot.models import (
     Change,
     ChangeKind,
@@ -50,16 +60,21 @@ DAY, HOUR, MINUTE = 86400.0, 3600.0, 60.0
 NY, LA = ZoneInfo("America/New_York"), ZoneInfo("America/Los_Angeles")
 HOSTS = {"ice-breaking": "www.ice.gov", "ice-ero": "www.ice.gov", "dhs-press": "www.dhs.gov",
          "ca-governor": "www.gov.ca.gov", "ca-ag": "oag.ca.gov"}
-MAX_AGE = {"www.gov.ca.gov": 300.0}
+CDN = {"www.gov.ca.gov": 300.0}  # host -> the max-age its CDN copies live for
 P_429, RETRY_AFTER = 0.002, 120.0
 FULL_TEXT = {"ice-breaking", "ice-ero", "dhs-press", "ca-ag"}
 # Releases per weekday and per weekend day, the zone of its office hours, and the names its
 # background releases often carry (ICE releases quote DHS officials, DHS announces ICE work).
 AGENCIES = {"ice": (6.0, 1.0, NY, "DHS"), "dhs": (4.0, 1.0, NY, "ICE"),
             "governor": (3.0, 0.5, LA, ""), "ag": (1.5, 0.2, LA, "")}
-# What a story release names, by agency: whom it answers.
+# What a story release names, by agency: whom it answers (elsewhere: no Governor Newsom).
 NAMES = {"dhs": "ICE officers and Governor Newsom", "ice": "DHS and Governor Newsom",
          "governor": "DHS and ICE", "ag": "DHS"}
+NAMES_ELSEWHERE = {"dhs": "ICE officers and state officials", "ice": "DHS and state officials"}
+# Where news happens. The tagger reads these as the places a release is about.
+CALIFORNIA = ("California", "Los Angeles County", "San Diego", "Fresno County", "Sacramento")
+ELSEWHERE = ("Texas", "Chicago", "New York City", "Miami", "Houston", "Arizona")
+P_ELSEWHERE, P_ARREST_IN_CALIFORNIA = 0.25, 1 / 7
 
 
 @dataclass(frozen=True)
@@ -81,17 +96,27 @@ def publish(weeks: int, rng: random.Random) -> list[Release]:
             for _ in range(_poisson(on if weekday else off, rng)):
                 at = _office_hour(day, zone, rng)
                 text = f"{named} said." if named and rng.random() < 0.4 else "Local news."
+                if agency in NAMES_ELSEWHERE:  # federal: arrests across the country
+                    cal = rng.random() < P_ARREST_IN_CALIFORNIA
+                    text += f" Arrests in {rng.choice(CALIFORNIA if cal else ELSEWHERE)}."
                 out.append(_release(len(out), agency, at, None, text, rng))
         if weekday and rng.random() < 0.6:  # ~3 developing stories a week
-            out.extend(_story(len(out), _office_hour(day, NY, rng, 9, 16), rng,
-                              governor_first=rng.random() < 0.3))
+            t0, kind = _office_hour(day, NY, rng, 9, 16), rng.random()
+            out.extend(_story(len(out), t0, rng, governor_first=kind < 0.3 * (1 - P_ELSEWHERE),
+                              elsewhere=kind >= 1 - P_ELSEWHERE))
     end = 7 * weeks * DAY
     return sorted((r for r in out if r.at < end), key=lambda r: r.at)
 
 
-def _story(n: int, t0: float, rng: random.Random, governor_first: bool) -> list[Release]:
+def _story(n: int, t0: float, rng: random.Random, governor_first: bool,
+           elsewhere: bool) -> list[Release]:
     story = f"s{n}"
     steps = [("dhs", 0.0), ("ice", rng.uniform(10, 60) * MINUTE)]
+    if elsewhere:  # no California voice: DHS back within hours, maybe ICE the next day
+        steps.append(("dhs", rng.uniform(2, 9) * HOUR))
+        if rng.random() < 0.5:
+            steps.append(("ice", DAY + rng.uniform(-2, 2) * HOUR))
+        return _voices(n, story, t0, steps, rng.choice(ELSEWHERE), NAMES_ELSEWHERE, rng)
     if governor_first:
         steps = [("governor", 0.0), ("dhs", rng.uniform(1, 4) * HOUR)]
     t_gov = rng.uniform(1, 5) * HOUR
@@ -104,10 +129,15 @@ def _story(n: int, t0: float, rng: random.Random, governor_first: bool) -> list[
         steps.append(("governor", back + rng.uniform(1, 6) * HOUR))
     if rng.random() < 0.5:
         steps.append(("ice", DAY + rng.uniform(-2, 2) * HOUR))
+    return _voices(n, story, t0, steps, rng.choice(CALIFORNIA), NAMES, rng)
+
+
+def _voices(n: int, story: str, t0: float, steps: list[tuple[str, float]], place: str,
+            names: dict[str, str], rng: random.Random) -> list[Release]:
     out = []
     for i, (agency, dt) in enumerate(sorted(steps, key=lambda s: s[1])):
-        out.append(_release(n + i, agency, t0 + dt, story, f"Answering {NAMES[agency]}.", rng,
-                            follow_up=i > 0))
+        text = f"Answering {names[agency]} on the detainers in {place}."
+        out.append(_release(n + i, agency, t0 + dt, story, text, rng, follow_up=i > 0))
     return out
 
 
@@ -145,9 +175,26 @@ class Newsrooms:
 
     def __post_init__(self) -> None:
         self._feed = {sid: [r for r in self.releases if sid in r.sources] for sid in HOSTS}
+        self._phase = {host: self.rng.uniform(0, life) for host, life in CDN.items()}
 
     def request(self, host: str, at: float) -> None:
         self.requests[host][int(at // HOUR)] += 1
+
+    def copy_made(self, host: str, at: float) -> float:
+        """When the copy a request at `at` gets was made: `at` itself without a CDN."""
+        if host not in CDN:
+            return at
+        life, phase = CDN[host], self._phase[host]
+        return phase + math.floor((at - phase) / life) * life
+
+    def floors(self) -> dict[str, float]:
+        """Per release, the least delay any client could see it with: the wait for the
+        CDN's next copy (0 on hosts without one)."""
+        def shown(host: str, at: float) -> float:
+            made = self.copy_made(host, at)
+            return at if made == at else made + CDN[host]
+        return {r.key: min(shown(HOSTS[s], r.at) for s in r.sources) - r.at
+                for r in self.releases}
 
     def poll(self, sid: str, at: float) -> tuple[Outcome, list[Release], list[Release]]:
         """One poll: the outcome, the releases NEW to alertbot, and those another feed had."""
@@ -155,9 +202,9 @@ class Newsrooms:
         self.request(host, at)
         if self.rng.random() < P_429:
             return Outcome.RATE_LIMITED, [], []
-        feed, done = self._feed[sid], self._seen[sid]
+        feed, done, copy = self._feed[sid], self._seen[sid], self.copy_made(host, at)
         upto = done
-        while upto < len(feed) and feed[upto].at <= at:
+        while upto < len(feed) and feed[upto].at <= copy:
             upto += 1
         fresh = feed[done:upto]
         if not fresh:
@@ -195,13 +242,13 @@ class SimRefresher:
     def open_stories(self) -> list[OpenStory]:
         return list(self.stories.values())
 
-    async def refresh(self, source: Source) -> RefreshReport:
+    async def refresh(self, source: Source, *, force: bool = False) -> RefreshReport:
         now = self.clock()
         at = (now - EPOCH).total_seconds()
         outcome, new, seen = self.newsrooms.poll(source.id, at)
         await asyncio.sleep(0.5)  # the request's own time
         prev = self._states.get(source.id, SourceState(source.id))
-        max_age = MAX_AGE.get(HOSTS[source.id]) if not outcome.is_failure else None
+        max_age = self._max_age(HOSTS[source.id], at) if not outcome.is_failure else None
         retry = RETRY_AFTER if outcome is Outcome.RATE_LIMITED else None
         # The refresher's _next_state, replicated: the glue around bot.ingest.schedule.
         failures = schedule.failures_after(prev.consecutive_failures, outcome)
@@ -224,6 +271,14 @@ class SimRefresher:
         return RefreshReport(source_id=source.id, outcome=outcome, status=None,
                              changes=changes, state=state, links=links,
                              not_before=not_before)
+
+    def _max_age(self, host: str, at: float) -> float | None:
+        """What the fetcher reads of the CDN's headers: the copy's freshness left."""
+        if host not in CDN:
+            return None
+        age = at - self.newsrooms.copy_made(host, at)
+        return max_age_seconds({"cache-control": f"max-age={CDN[host]:.0f}, must-revalidate",
+                                "age": str(int(age))}, now=self.clock())
 
     def _item(self, r: Release, source: Source, now: datetime) -> Item:
         return Item(key=r.key, source_id=source.id, url=f"https://{HOSTS[source.id]}/{r.key}",

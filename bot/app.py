@@ -176,7 +176,8 @@ async def build(
     activity = AgencyActivity(
         chosen, developing_for=policy.developing_for, now=clock(),
         zones={s.id: zone_of(s, service.gazetteer) for s in chosen},
-        stories=lambda: tracker.open_stories) if policy.adaptive else None
+        stories=lambda: tracker.open_stories, gazetteer=service.gazetteer,
+    ) if policy.adaptive else None
     refresher = Refresher(store=store, fetcher=fetcher, policy=policy, clock=clock,
                           rand=random.random, annotate=annotator.annotate, stories=tracker,
                           activity=activity.of if activity else None,

@@ -261,23 +261,26 @@ def retry_after_seconds(value: str | None, *, date: str | None, now: datetime) -
 
 
 def max_age_seconds(headers: Mapping[str, str], *, now: datetime) -> float | None:
-    """Freshness lifetime in seconds: Cache-Control max-age (then s-maxage), else Expires minus
-    Date. no-cache / no-store give 0. None when the server said nothing."""
+    """Remaining freshness (RFC 9111 §4.2): max-age (then s-maxage, else Expires minus Date)
+    less the `Age` a cache counted, never below 0; no-cache / no-store give 0; None when the
+    server said nothing. Not Date for age: our clock against the server's would cut it short."""
     parts = (part.partition("=") for part in headers.get("cache-control", "").split(","))
     directives = {name.strip().lower(): val.strip().strip('"') for name, _, val in parts}
     if "no-store" in directives or "no-cache" in directives:
         return 0.0
-    for name in ("max-age", "s-maxage"):
-        value = directives.get(name) or ""
-        if value.isdigit():
-            return float(value)
-    expires = headers.get("expires")
-    if expires is None:
-        return None
-    when = _http_date(expires)
-    if when is None:
-        return 0.0  # RFC 9111 §5.3: an invalid Expires (e.g. "0") means already expired
-    return max(0.0, (when - (_http_date(headers.get("date")) or now)).total_seconds())
+    given = [d for n in ("max-age", "s-maxage") if (d := _delta(directives.get(n))) is not None]
+    lifetime = given[0] if given else None
+    if lifetime is None and (expires := headers.get("expires")) is not None:
+        when = _http_date(expires)  # RFC 9111 §5.3: an invalid Expires ("0") is expired
+        lifetime = 0.0 if when is None else (
+            when - (_http_date(headers.get("date")) or now)).total_seconds()
+    return None if lifetime is None else max(0.0, lifetime - (_delta(headers.get("age")) or 0))
+
+
+def _delta(value: str | None) -> float | None:
+    """delta-seconds (RFC 9111 §1.2.2): ASCII digits only ("²" is a digit to str.isdigit)."""
+    value = (value or "").strip()
+    return float(value) if value.isascii() and value.isdigit() else None
 
 
 def parse_content_type(value: str | None) -> tuple[str | None, str | None]:

@@ -4,16 +4,24 @@ The rules, applied in this order to the outcome of the poll that just ended:
 
 1. Base interval: the source's own `interval` if set (> 0), else `policy.default_interval`.
 2. Pace (adaptive, success only; `pace()`): given the agency's `Activity` at `now`,
-   - developing — a release of the agency, or a story it is part of (or addressed to) moved,
-     within `developing_for`: base = min(base, developing_interval). A story beats night;
-   - else quiet — its newest release is older than `quiet_after` — and/or night in the
-     source's zone (`night_start` <= local hour < `night_end`): base times `quiet_factor`
-     and/or `night_factor` (the larger when both: slower, not slower still);
+   - developing — a release of the agency, or a story it is part of (or addressed to, or
+     about its jurisdiction) moved, within `developing_for`: base = min(base,
+     developing_interval). A story beats night;
+   - else quiet — neither its newest release nor the last move of such a story is within
+     `quiet_after` (a story that called on the agency yesterday may still get its answer:
+     it keeps the base pace, not a slower one) — and/or night in the source's zone
+     (`night_start` <= local hour < `night_end`): base times `quiet_factor` and/or
+     `night_factor` (the larger when both: slower, not slower still). No night for an
+     agency a developed story about its jurisdiction awaits (it moved since the agency's
+     last release, within `quiet_after`): a newsroom answers a story about its own state
+     when it breaks — the Governor answering DHS at midnight. Federal agencies cover no
+     place here: they keep their nights;
    - else the base interval. No activity given, or `adaptive` off: the base interval.
 3. Success (OK or NOT_MODIFIED): wait the paced interval, but never less than the server's
-   freshness hints — HTTP `max_age` (Cache-Control / Expires) and the RSS `<ttl>`:
-   raw = max(pace, max_age, ttl). Polling before they expire only fetches the same bytes; a
-   developing story does not change that. A 304 is a success: it keeps the story's pace.
+   freshness hints — HTTP `max_age` (the freshness left: Cache-Control / Expires less the
+   Age a CDN counted) and the RSS `<ttl>`: max(pace, max_age, ttl), the hint exactly when it
+   decides (rule 7). Polling before they expire only fetches the same bytes; a developing
+   story does not change that. A 304 is a success: it keeps the story's pace.
 4. Failure, source unhealthy (`failures >= policy.unhealthy_after`): raw = ceiling. A source
    down for hours is retried at the slowest pace, not hammered.
 5. Rate limited with a Retry-After: raw = retry_after (the server said exactly when).
@@ -21,8 +29,12 @@ The rules, applied in this order to the outcome of the poll that just ended:
    raw = base * 2 ** (failures - 1), so 1 failure waits base, 2 wait 2x base, 3 wait 4x ...
    (from the base interval of rule 1: activity never shortens a backoff).
 7. Jitter spreads sources that share an interval: raw * (1 + jitter * (2 * rand - 1)), with
-   rand in [0, 1] (0.5 = no jitter). Jitter never pulls the delay below a server hint
-   (max_age / ttl on success, retry_after when rate limited): it only spreads upward from it.
+   rand in [0, 1] (0.5 = no jitter). After a success whose freshness hint ends within that
+   band or beyond it (hint >= pace * (1 - jitter)), the wait is the hint itself, exactly:
+   the server's copy changes as it expires, and a poll later in the band would only see the
+   same copy later — so a feed behind a CDN is polled as each copy expires, not at a random
+   point of its life. A Retry-After is only spread upward from (never below it): the server
+   may have told many clients the same moment.
 8. Clamp to [floor, ceiling] last, always — a hint or backoff beyond the ceiling waits the
    ceiling, a Retry-After below the floor waits the floor.
 
@@ -92,7 +104,8 @@ class Activity:
     """What the worker knows of a source's agency at `now` (aware times, None = unknown)."""
 
     last_release: datetime | None = None  # the agency's newest release
-    developed: datetime | None = None  # a story it is part of, or addressed to, last moved
+    developed: datetime | None = None  # a story it is part of, addressed to or about, moved
+    about: datetime | None = None  # a developed story about its jurisdiction last moved
     zone: tzinfo = UTC  # the source's local time zone, for night
 
 
@@ -128,8 +141,9 @@ def delay_for(
     hint = not_before_seconds(outcome=outcome, failures=failures, policy=policy,
                               max_age=max_age, ttl=ttl, retry_after=retry_after)
     if not outcome.is_failure:
-        paced = pace(policy, base, activity, now) if now is not None else base
-        raw = max(paced, hint)
+        raw = pace(policy, base, activity, now) if now is not None else base
+        if hint >= raw * (1 - policy.jitter):  # rule 7: the server's expiry decides, exactly
+            return _clamp(hint, policy)
     elif not is_healthy(failures, policy):
         raw = policy.ceiling
     elif outcome is Outcome.RATE_LIMITED and retry_after is not None:
@@ -160,11 +174,9 @@ def pace(policy: PollPolicy, base: float, activity: Activity | None, now: dateti
         return base
     if is_developing(policy, activity, now):
         return min(base, policy.developing_interval)
-    factor = 1.0
-    last = activity.last_release
-    if last is not None and (now - last).total_seconds() > policy.quiet_after:
-        factor = policy.quiet_factor
-    if _is_night(policy, now.astimezone(activity.zone).hour):
+    factor = policy.quiet_factor if is_quiet(policy, activity, now) else 1.0
+    if _is_night(policy, now.astimezone(activity.zone).hour) and not is_awaited(
+            policy, activity, now):
         factor = max(factor, policy.night_factor)
     return base * factor
 
@@ -176,6 +188,21 @@ def is_developing(policy: PollPolicy, activity: Activity, now: datetime) -> bool
         t is not None and (now - t).total_seconds() <= policy.developing_for
         for t in (activity.last_release, activity.developed)
     )
+
+
+def is_quiet(policy: PollPolicy, activity: Activity, now: datetime) -> bool:
+    """Nothing around the agency for `quiet_after`: no release of its own, no story of its
+    moving. Knowing neither is not quiet."""
+    known = [t for t in (activity.last_release, activity.developed) if t is not None]
+    return bool(known) and (now - max(known)).total_seconds() > policy.quiet_after
+
+
+def is_awaited(policy: PollPolicy, activity: Activity, now: datetime) -> bool:
+    """A developed story about the agency's jurisdiction moved since its last release, within
+    `quiet_after`: its answer may come tonight."""
+    about, last = activity.about, activity.last_release
+    return (about is not None and (last is None or about > last)
+            and (now - about).total_seconds() <= policy.quiet_after)
 
 
 def brought_forward(

@@ -10,8 +10,9 @@ period ran out). Reports go to `on_report`, which the composition root wires to 
 
 With an `AgencyActivity` (the adaptive schedule), the loop loads each agency's newest stored
 release at start and teaches it every report. When a NEW item sets agencies developing (its
-own, the other agencies in the story it joined, the agencies that story names), their other
-sources are re-planned at once — due no later than their last attempt plus the developing
+own, the other agencies in the story it joined, the agencies that story names, and once the
+story has developed the newsrooms covering its places), their other sources are re-planned
+at once — due no later than their last attempt plus the developing
 pace (`schedule.brought_forward`) — instead of waiting out a quiet interval. Only sources
 refreshed since start are brought forward: their server's "not before" is known.
 

@@ -5,7 +5,9 @@ restart during a story keeps its pace."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -50,21 +52,36 @@ async def governor_story_recorded(cfg: Settings, sources: tuple[Source, ...],
         await app.close()
 
 
+def brisk(tmp_path: Path) -> Settings:
+    """A calm 30 s between polls and a developing 0.5 s: a source brought forward shows."""
+    return Settings(storage=StorageSettings(url=f"sqlite:///{tmp_path}/a.db"),
+                    polling=PollingSettings(builtin_sources=False, floor=0.1, ceiling=600,
+                                            default_interval=30, jitter=0,
+                                            developing_interval=0.5))
+
+
+@contextlib.asynccontextmanager
+async def worker(cfg: Settings, sources: tuple[Source, ...]) -> AsyncIterator[application.App]:
+    """The real worker running (`alertbot run`) until the block ends."""
+    app = await application.build(cfg, sources=sources)
+    stop = asyncio.Event()
+    running = asyncio.create_task(application.run(app, stop))
+    try:
+        yield app
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=5)
+        await app.close()
+
+
 async def test_a_release_joining_a_story_brings_the_other_agency_forward(
     local_server: LocalServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # The Governor waits out a calm 30 s between polls; DHS is polled every 0.3 s.
-    cfg = Settings(storage=StorageSettings(url=f"sqlite:///{tmp_path}/a.db"),
-                   polling=PollingSettings(builtin_sources=False, floor=0.1, ceiling=600,
-                                           default_interval=30, jitter=0,
-                                           developing_interval=0.5))
-    sources = newsrooms(local_server, dhs_interval=0.3)
+    cfg, sources = brisk(tmp_path), newsrooms(local_server, dhs_interval=0.3)
     await governor_story_recorded(cfg, sources, local_server, datetime.now(UTC) - timedelta(days=1))
     caplog.set_level(logging.INFO, logger="alertbot.scheduler")
-    app = await application.build(cfg, sources=sources)
-    stop = asyncio.Event()
-    worker = asyncio.create_task(application.run(app, stop))
-    try:
+    async with worker(cfg, sources) as app:
         await until(lambda: local_server.hits["/gov"] == 3 and local_server.hits["/dhs"] >= 4)
         local_server.serve_bytes("/dhs", rss(story_item(DHS_ITEM)), RSS)  # DHS answers back
         await until(lambda: local_server.hits["/gov"] == 4)  # not 30 s later: now
@@ -74,10 +91,26 @@ async def test_a_release_joining_a_story_brings_the_other_agency_forward(
         assert moved["was"] - moved["due"] > timedelta(seconds=20)
         [story] = await app.store.stories()  # DHS's release joined the Governor's story
         assert set(story.agencies) == {"governor", "dhs"}
-    finally:
-        stop.set()
-        await asyncio.wait_for(worker, timeout=5)
-        await app.close()
+
+
+async def test_a_story_about_california_that_develops_brings_the_ag_forward_unnamed(
+    local_server: LocalServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The AG is in no release of the 33,179 story and named by none: the story is about
+    # California, and the AG's newsroom covers California.
+    ag = Source(id="ag", kind="feed", url=local_server.url("/ag"), agency="ag",
+                jurisdiction="California")
+    cfg, sources = brisk(tmp_path), (*newsrooms(local_server, dhs_interval=0.3), ag)
+    local_server.serve_bytes("/ag", rss(), RSS)
+    await governor_story_recorded(cfg, sources, local_server, datetime.now(UTC) - timedelta(days=1))
+    caplog.set_level(logging.INFO, logger="alertbot.scheduler")
+    async with worker(cfg, sources):
+        await until(lambda: local_server.hits["/ag"] == 2 and local_server.hits["/dhs"] >= 4)
+        local_server.serve_bytes("/dhs", rss(story_item(DHS_ITEM)), RSS)  # DHS answers back
+        await until(lambda: local_server.hits["/ag"] == 3)  # not 30 s later: now
+        moved = {r.fields["source"]: r.fields["by"]  # type: ignore[attr-defined]
+                 for r in caplog.records if r.getMessage() == "brought_forward"}
+        assert moved == {"gov": "dhs", "ag": "dhs"}
 
 
 @pytest.mark.parametrize(("adaptive", "expected"), [(True, 60), (False, 300)])

@@ -291,6 +291,45 @@ def test_max_age_rules(headers, expected):
 
 
 @pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"cache-control": "max-age=300", "age": "120"}, 180.0),  # a CDN's copy, 2 min old
+        ({"cache-control": "max-age=300", "age": "300"}, 0.0),  # expires as it arrives
+        ({"cache-control": "max-age=300", "age": "4000"}, 0.0),  # stale: never negative
+        ({"cache-control": "s-maxage=900", "age": "100"}, 800.0),
+        ({"expires": "Wed, 21 Oct 2015 07:58:00 GMT", "date": SERVER_DATE, "age": "600"},
+         1200.0),  # Expires minus Date is the lifetime too
+        ({"cache-control": "no-cache", "age": "10"}, 0.0),
+        ({"age": "120"}, None),  # an age says nothing of freshness on its own
+        # A malformed Age is no age: the whole max-age stands.
+        ({"cache-control": "max-age=300", "age": "soon"}, 300.0),
+        ({"cache-control": "max-age=300", "age": "-60"}, 300.0),
+        ({"cache-control": "max-age=300", "age": "1.5"}, 300.0),  # delta-seconds: integers
+        ({"cache-control": "max-age=300", "age": "120, 130"}, 300.0),  # two Age headers
+        # "²" (byte 0xB2, read as Latin-1) is a digit to str.isdigit() but not to float():
+        ({"cache-control": "max-age=300", "age": b"\xb2"}, 300.0),
+        ({"cache-control": b"max-age=\xb2"}, None),  # it raised: the whole fetch failed
+        ({"cache-control": "max-age=0, s-maxage=900", "age": "5"}, 0.0),  # max-age first
+    ],
+)
+def test_freshness_left_after_age(headers, expected):
+    """RFC 9111 §4.2.3: behind a cache, freshness left is the lifetime less the Age."""
+    assert fetching.max_age_seconds(httpx.Headers(headers), now=NOW) == expected
+
+
+async def test_a_cdn_copy_is_waited_on_only_for_what_is_left_of_its_life(
+    local_server: LocalServer, fetcher: Fetcher
+):
+    local_server.serve_bytes("/feed", ICE_RSS.read_bytes(), RSS, etag='"v1"',
+                             headers={"Cache-Control": "max-age=300, must-revalidate",
+                                      "Age": "240"})
+    first = await fetcher.fetch(local_server.url("/feed"))
+    again = await fetcher.fetch(local_server.url("/feed"), etag='"v1"')
+    assert (first.outcome, again.outcome) == (Outcome.OK, Outcome.NOT_MODIFIED)
+    assert first.max_age == again.max_age == 60.0
+
+
+@pytest.mark.parametrize(
     ("value", "expected"),
     [('application/rss+xml; charset="UTF-8"', ("application/rss+xml", "utf-8")),
      ("Text/HTML", ("text/html", None)), (None, (None, None)),

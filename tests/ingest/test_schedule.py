@@ -81,9 +81,16 @@ def test_delay_rules(case, kwargs, expected):
         (dict(outcome=OK, failures=0, interval=60), 0.0, 60),  # never under the floor
         (dict(outcome=SE, failures=5), 1.0, 3600),  # never over the ceiling
         (dict(outcome=SE, failures=5), 0.0, 3240),  # unhealthy sources spread below it
-        # Jitter never polls before a server hint: it only spreads upward from it.
+        # Jitter never polls before a server hint. A freshness hint that decides is kept
+        # exactly: the copy changes as it expires (a CDN's: polled as each copy expires).
         (dict(outcome=OK, failures=0, max_age=1000), 0.0, 1000),
-        (dict(outcome=OK, failures=0, max_age=1000), 1.0, 1100),
+        (dict(outcome=OK, failures=0, max_age=1000), 1.0, 1000),
+        (dict(outcome=NM, failures=0, ttl=1000), 1.0, 1000),
+        # ... and so does one that ends within the band: a CDN's copy, 20 s into max-age=300
+        (dict(outcome=OK, failures=0, max_age=280), 1.0, 280),
+        (dict(outcome=OK, failures=0, max_age=260), 1.0, 330),  # below the band: ours
+        (dict(outcome=OK, failures=0, max_age=260), 0.0, 270),
+        # A Retry-After is spread upward: the server may have told many clients the same.
         (dict(outcome=RL, failures=1, retry_after=120), 0.0, 120),
         (dict(outcome=RL, failures=1, retry_after=120), 1.0, 132),
     ],
@@ -192,12 +199,26 @@ CALM = Activity(last_release=ago(20), zone=NY)  # released yesterday, no story m
         ("quiet slows a source's own interval", dict(outcome=OK, interval=600),
          Activity(last_release=ago(72), zone=NY), NOON, 2400),
         ("unknown last release is not quiet", dict(outcome=OK), Activity(zone=NY), NOON, 300),
+        ("a story that called on it yesterday: not quiet, whatever its own silence",
+         dict(outcome=OK), Activity(last_release=ago(72), developed=ago(20), zone=NY), NOON,
+         300),
+        ("quiet again once that story too is two days still", dict(outcome=OK),
+         Activity(last_release=ago(96), developed=ago(50), zone=NY), NOON, 1200),
         ("night in the source's zone", dict(outcome=OK),
          Activity(last_release=ago(20, LATE), zone=NY), LATE, 900),
         ("the same moment is evening in Los Angeles", dict(outcome=OK),
          Activity(last_release=ago(20, LATE), zone=LA), LATE, 300),
         ("a developing story beats night", dict(outcome=OK),
          Activity(developed=ago(1, LATE), zone=NY), LATE, 60),
+        ("no night while a story about its jurisdiction awaits its answer", dict(outcome=OK),
+         Activity(last_release=ago(8, LATE), developed=ago(5, LATE), about=ago(5, LATE),
+                  zone=NY), LATE, 300),
+        ("night again once it has answered", dict(outcome=OK),
+         Activity(last_release=ago(4, LATE), developed=ago(4, LATE), about=ago(5, LATE),
+                  zone=NY), LATE, 900),
+        ("night again once that story is two days still", dict(outcome=OK),
+         Activity(last_release=ago(60, LATE), developed=ago(47, LATE), about=ago(49, LATE),
+                  zone=NY), LATE, 900),
         ("quiet and night: the slower", dict(outcome=OK),
          Activity(last_release=ago(72, LATE), zone=NY), LATE, 1200),
         ("quiet beyond the ceiling waits the ceiling", dict(outcome=OK, interval=86400),
