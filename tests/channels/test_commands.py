@@ -15,6 +15,7 @@ import pytest
 from bot.channels.chat import LatestStory, Pressed, Reply, Request, SourceHealth, Stats
 from bot.channels.commands import Commands, parse_command
 from bot.channels.i18n import MENU
+from bot.reading.models import Health
 from bot.store import Store, open_store
 from tests.channels.commands_kit import NOW, STORY, MemoryQueries, make_commands
 from tests.fakebot.tghtml import parse_html, utf16_len
@@ -252,9 +253,9 @@ async def test_stats_are_for_operators(kit: tuple[Commands, MemoryQueries]) -> N
 async def test_sources_show_health_escaped(kit: tuple[Commands, MemoryQueries]) -> None:
     commands, queries = kit
     queries.source_list = [
-        SourceHealth("ice", "ICE news releases", True, last_success=NOW),
-        SourceHealth("dhs-press", "DHS <press>", False, last_success=None,
-                     last_error="HTTP 503 & <b>down</b>"),
+        SourceHealth(id="ice", name="ICE news releases", state=Health.HEALTHY, last_success=NOW),
+        SourceHealth(id="dhs-press", name="DHS <press>", state=Health.UNHEALTHY, failures=3,
+                     last_success=None, last_error="HTTP 503 & <b>down</b>"),
     ]
     shown = await say(commands, "/sources", "en")
     assert "✅ ICE news releases (ice) — last read 6 Feb 18:30" in shown
