@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import inspect
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,28 +44,11 @@ from bot.models import (  # noqa: E402
 from bot.reading.reader import Reading  # noqa: E402
 from bot.settings import PollingSettings, Settings, StorageSettings  # noqa: E402
 from bot.store import Store, open_store  # noqa: E402
+from bot.stories.tracker import StoryTracker  # noqa: E402
+from tests.reading.counting import Counting  # noqa: E402
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 ADDRESS = "1001"
-
-
-class Counting:
-    """The real store; every coroutine call counted, then delegated."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._store, name)
-        if not inspect.iscoroutinefunction(attr):
-            return attr
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] += 1
-            return await attr(*args, **kwargs)
-
-        return counted
 
 
 def item(key: str, minute: int) -> Item:
@@ -119,10 +100,12 @@ async def latest_one_at_a_time(store: Store, n: int) -> None:
                 return
 
 
-async def tracker_one_at_a_time(store: Store, since: datetime) -> None:
-    for story in await store.stories(limit=100_000, updated_since=since):
-        for key in story.item_keys:
-            await store.item(key)
+async def tracker_one_at_a_time(store: Store, now: datetime) -> None:
+    tracker = StoryTracker()
+    stored = []
+    for story in await store.stories(limit=100_000, updated_since=now - tracker.policy.window):
+        stored.append((story, [i for k in story.item_keys if (i := await store.item(k))]))
+    tracker.load(stored, now)
 
 
 async def best(rounds: int, counting: Counting, read: Callable[[], Awaitable[object]]
@@ -140,15 +123,15 @@ async def best(rounds: int, counting: Counting, read: Callable[[], Awaitable[obj
 async def compare(app: application.App, counting: Counting, rounds: int) -> None:
     store = cast(Store, counting)
     reading = Reading(store, (), app.policy, app.clock)
-    since = T0 - timedelta(days=1)
+    started = T0 + timedelta(hours=1)
     cases: list[tuple[str, Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]] = [
         ("story page", lambda: page_one_at_a_time(store), lambda: reading.story_page("s-big")),
         ("/latest 10", lambda: latest_one_at_a_time(store, 10),
          lambda: reading.latest("telegram", ADDRESS, 10)),
         ("/latest 20", lambda: latest_one_at_a_time(store, 20),
          lambda: reading.latest("telegram", ADDRESS, 20)),
-        ("tracker's start", lambda: tracker_one_at_a_time(store, since),
-         lambda: application.story_tracker(store, T0 + timedelta(hours=1))),
+        ("tracker's start", lambda: tracker_one_at_a_time(store, started),
+         lambda: application.story_tracker(store, started)),
     ]
     print(f"  {'':<16} {'one at a time':>22}   {'batch':>22}   one at a time / batch")
     for label, old, new in cases:

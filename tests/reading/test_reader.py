@@ -5,12 +5,10 @@ around the real store that delegates every call (nothing of ours is faked)."""
 
 from __future__ import annotations
 
-import inspect
-from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
 
@@ -20,28 +18,10 @@ from bot.models import Annotations, Change, ChangeKind, Item, Story, StoryLink
 from bot.reading.reader import Reading
 from bot.store import Store, open_store
 from subscriptions.models import Subscriber
+from tests.reading.counting import Counting
 from tests.store.conftest import T0, make_item, make_state, make_subscriber, match, new
 
 DAY = timedelta(days=1)
-
-
-class Counting:
-    """The real store; every coroutine call counted by name, then delegated."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._store, name)
-        if not inspect.iscoroutinefunction(attr):
-            return attr
-
-        async def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] += 1
-            return await attr(*args, **kwargs)
-
-        return counted
 
 
 @pytest.fixture
