@@ -1,9 +1,10 @@
 """`Reading`: the read models built from the store, each in a bounded number of reads however
 large it is (a story of 300 items is three reads, /latest three).
 
-The composition root builds one `Reading` and hands it to the CLI, the chat commands (through
-bot.queries, which adapts it to the chat's `Queries`) and /healthz. Deciding is left to the
-pure parts (`bot.reading.health`); this module only reads and assembles.
+The composition root builds one `Reading` and hands it to the CLI and the chat commands
+(through bot.queries, which adapts it to the chat's `Queries`); /healthz, which must answer
+when the store does not, builds from the same pure `bot.reading.health`. Deciding is left to
+the pure parts; this module only reads and assembles.
 
 Must not import bot.channels, bot.delivery, bot.web or bot.app.
 """
