@@ -81,7 +81,7 @@ async def test_the_chat_says_what_the_cli_says(polled: tuple[application.App, Pa
     assert stats.index("• down: HTTP 503") < stats.index("• busy: HTTP 429")  # newest first
 
 
-async def test_healthz_says_what_the_cli_says(polled: tuple[application.App, Path]) -> None:
+async def test_healthz_and_metrics_say_what_the_cli_says(polled: tuple[application.App, Path]) -> None:
     app, _ = polled
     body = await app.health()
     sources = body["sources"]
@@ -95,3 +95,5 @@ async def test_healthz_says_what_the_cli_says(polled: tuple[application.App, Pat
     assert body["status"] == "ok"  # some sources work
     [gone] = [w for w in body["warnings"] if w.startswith("source gone:")]
     assert "disabled since" in gone and "poll --once --force --source gone" in gone
+    assert (await app.metrics(None)).sources == {  # alertbot_source_healthy
+        "works": True, "busy": True, "down": False, "gone": False, "new": True}
