@@ -81,7 +81,8 @@ async def test_the_chat_says_what_the_cli_says(polled: tuple[application.App, Pa
     assert stats.index("• down: HTTP 503") < stats.index("• busy: HTTP 429")  # newest first
 
 
-async def test_healthz_and_metrics_say_what_the_cli_says(polled: tuple[application.App, Path]) -> None:
+async def test_healthz_and_metrics_say_what_the_cli_says(
+        polled: tuple[application.App, Path]) -> None:
     app, _ = polled
     body = await app.health()
     sources = body["sources"]
