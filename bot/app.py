@@ -46,6 +46,9 @@ from bot.ingest.zones import zone_of
 from bot.logs import event
 from bot.models import Change, ChangeKind, RefreshReport, Source, StoryLink, Summary
 from bot.queries import StoreQueries
+from bot.reading.health import as_json, sources_health
+from bot.reading.items import items_of
+from bot.reading.reader import Reading
 from bot.settings import Settings
 from bot.store import Store, open_store
 from bot.stories.summarize import ExtractiveSummarizer, LLMSummarizer, Summarizer, as_async
@@ -78,6 +81,7 @@ class App:
     policy: schedule.PollPolicy
     subscriptions: SubscriptionService
     summarize: Callable[[str, str], Awaitable[Summary]]
+    reading: Reading
     clock: Callable[[], datetime] = utcnow
     recorder: Recorder = field(default_factory=lambda: Recorder(utcnow))
 
@@ -87,16 +91,13 @@ class App:
 
     async def story_text(self, story_id: str) -> str | None:
         """The story's summary and timeline as text, or None if there is no such story."""
-        story = await self.store.story(story_id)
-        if story is None:
+        page = await self.reading.story_page(story_id)
+        if page is None:
             return None
-        members = []
-        for link in await self.store.story_links(story.id):
-            item = await self.store.item(link.item_key)
-            if item is not None:  # a pruned item keeps its place but has no text to show
-                members.append((item, link))
-        title, text = (members[0][0].title, members[0][0].text) if members else (story.title, "")
-        return story_view(story, members, await self.summarize(title, text))
+        members = page.timeline  # a pruned item keeps its place but has no text to show
+        title, text = (members[0][0].title, members[0][0].text) if members else (
+            page.story.title, "")
+        return story_view(page.story, members, await self.summarize(title, text))
 
     async def metrics(self, dispatcher: Dispatcher | None) -> metrics.Snapshot:
         health = await self.health()
@@ -114,23 +115,15 @@ class App:
             latency_sum=seen.latency_sum, latency_count=seen.latency_count)
 
     async def health(self) -> dict[str, Any]:
-        """What /healthz says: the store, each source, each channel, and the verdict."""
+        """What /healthz says: the store, each source (as `alertbot sources` and /sources
+        see it), each channel, and the verdict."""
         try:
             ok = await self.store.ping()
             states = await self.store.source_states() if ok else {}
         except Exception:  # a store that raises instead of answering is as unreachable
             ok, states = False, {}
-        sources = {}
-        for s in self.sources:
-            st = states.get(s.id)
-            failures = st.consecutive_failures if st else 0
-            last = st.last_success if st else None
-            sources[s.id] = {
-                "healthy": schedule.is_healthy(failures, self.policy), "failures": failures,
-                "last_outcome": st.last_outcome if st else None,
-                "last_success": last.isoformat() if last else None,
-                "last_error": st.last_error if st and failures else None,
-            }
+        health = sources_health(self.sources, states, self.policy, self.clock())
+        sources = {h.id: as_json(h) for h in health}
         channels = {"console": {"state": OK}}
         channels.update({name: c.report() for name, c in self.recorder.channels.items()})
         return assess(ok, sources, channels)
@@ -200,7 +193,8 @@ async def build(
                           on_report=deliver, activity=activity)
     return App(settings=settings, sources=chosen, store=store, fetcher=fetcher,
                scheduler=scheduler, policy=policy, subscriptions=service,
-               summarize=as_async(summarizer_from(settings)), clock=clock, recorder=recorder)
+               summarize=as_async(summarizer_from(settings)),
+               reading=Reading(store, chosen, policy, clock), clock=clock, recorder=recorder)
 
 
 def summarizer_from(settings: Settings) -> Summarizer:
@@ -220,19 +214,18 @@ async def alert_notes(store: Store, change: Change, link: StoryLink | None) -> l
         return []
     story = await store.story(link.story_id)
     keys = story.item_keys if story else ()
-    earlier = [i for k in keys if k != change.item.key and (i := await store.item(k))]
+    earlier = await items_of(store, (k for k in keys if k != change.item.key))
     return development_note(change.item, link, story, earlier)
 
 
 async def story_tracker(store: Store, now: datetime) -> StoryTracker:
-    """The open stories, rebuilt from the store, so a restart keeps threading developments."""
+    """The open stories, rebuilt from the store, so a restart keeps threading developments:
+    two reads, the stories and all their items."""
     tracker = StoryTracker()
     heads = await store.stories(limit=100_000, updated_since=now - tracker.policy.window)
-    stored = []
-    for story in heads:
-        items = [i for k in story.item_keys if (i := await store.item(k)) is not None]
-        stored.append((story, items))
-    tracker.load(stored, now)
+    found = await store.items(k for story in heads for k in story.item_keys)
+    tracker.load([(story, [found[k] for k in story.item_keys if k in found])
+                  for story in heads], now)
     return tracker
 
 
@@ -309,7 +302,7 @@ def destinations(app: App, tg: Application | None) -> str:
 def telegram_parts(app: App) -> tuple[Application, Dispatcher]:
     """The Telegram bot (chat commands) and the dispatcher that sends through it."""
     cfg = app.settings.telegram
-    queries = StoreQueries(app.store, app.sources, app.policy, app.clock)
+    queries = StoreQueries(app.store, app.reading, app.clock)
     commands = Commands(app.subscriptions, app.subscriptions.gazetteer, queries)
     pacer = Pacer()  # one per bot: command replies and alerts share each chat's limits
     tg = telegram_bot.build_application(cfg.token, cfg.base_url, commands,

@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import AlertbotError
-from bot.ingest import schedule, waiting
+from bot.ingest import waiting
 from bot.ingest.tagging import document, place_tags
 from bot.logs import setup_logging
-from bot.models import ChangeKind, Outcome, PollResult, SourceState
+from bot.models import ChangeKind, Outcome, PollResult
+from bot.reading.models import Health, SourceHealth, Wait
 from bot.settings import Settings, StorageSettings, load_settings, redacted
 from bot.store import sqlite_path
 from bot.stories.timeline import story_line
@@ -243,32 +244,34 @@ def _poll_line(result: PollResult) -> str:
 
 
 async def _cmd_sources(app: application.App, _: argparse.Namespace) -> int:
-    states = await app.store.source_states()
     rows = [("ID", "KIND", "AGENCY", "LAST SUCCESS", "NEXT CHECK", "HEALTH", "LAST ERROR")]
-    for s in app.sources:
-        st = states.get(s.id)
-        failures = st.consecutive_failures if st else 0
-        health = ("never polled" if st is None else "healthy"
-                  if schedule.is_healthy(failures, app.policy) else f"UNHEALTHY ({failures}x)")
-        if st is not None and failures and schedule.is_healthy(failures, app.policy):
-            health = f"failing ({failures}x)"
-        off = waiting.disabled(st, s)
-        if st is not None and off:
-            health = waiting.disabled_text(st)
-        rows.append((s.id, s.kind, s.agency, _when(st.last_success if st else None),
-                     _when(None if off or st is None else st.next_check), health,
-                     "; ".join(n for n in (st.last_error, _held_back(st)) if n) if st else ""))
+    for h in await app.reading.sources():
+        rows.append((h.id, h.kind, h.agency, _when(h.last_success), _next_check(h),
+                     _health(h), "; ".join(n for n in (h.last_error, _held_back(h)) if n)))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
     return 0
 
 
-def _held_back(st: SourceState) -> str:
+def _health(h: SourceHealth) -> str:
+    return {Health.NEVER_POLLED: "never polled", Health.HEALTHY: "healthy",
+            Health.FAILING: f"failing ({h.failures}x)",
+            Health.UNHEALTHY: f"UNHEALTHY ({h.failures}x)",
+            Health.DISABLED: waiting.gone_text(h.disabled_since)}[h.state]
+
+
+def _next_check(h: SourceHealth) -> str:
+    """When, and why later than its interval: the server asked, or it backs off."""
+    why = {Wait.RETRY_AFTER: " (Retry-After)", Wait.BACKOFF: " (backing off)", None: ""}
+    return _when(h.next_check) + why[h.waiting]
+
+
+def _held_back(h: SourceHealth) -> str:
     """The source's last flood, until it announces changes normally again."""
-    if not st.held_back:
+    if not h.held_back:
         return ""
-    return (f"{st.held_back:,} changes held back at {_when(st.held_back_at)} "
+    return (f"{h.held_back:,} changes held back at {_when(h.held_back_at)} "
             "(more than [polling] max_alerting_changes)")
 
 
@@ -297,7 +300,7 @@ async def _cmd_match(app: application.App, args: argparse.Namespace) -> int:
 
 
 async def _cmd_stories(app: application.App, args: argparse.Namespace) -> int:
-    found = await app.store.stories(limit=args.limit)
+    found = await app.reading.stories(limit=args.limit)
     if not found:
         print("no stories yet: items join stories as they arrive (alertbot poll --once)")
     for story in found:

@@ -151,24 +151,23 @@ class Recorder:
 def assess(store_ok: bool, sources: Mapping[str, Mapping[str, Any]],
            channels: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     """The /healthz body: "degraded" when the store does not answer, when every source is
-    unhealthy, or when a channel was rejected or is unreachable — each a line in `problems`
-    saying what to check. Failing sources short of that, and channels still starting, are
-    listed in `warnings` and the worker is still "ok"."""
+    unhealthy (or disabled by a 410 Gone), or when a channel was rejected or is unreachable —
+    each a line in `problems` saying what to check. Failing and disabled sources short of
+    that, and channels still starting, are listed in `warnings` and the worker is still "ok".
+    `sources`: each source as bot.reading.health.as_json gives it."""
     problems: list[str] = []
     warnings: list[str] = []
     if not store_ok:
         problems.append(f"store: unreachable — {HINTS['store']}")
-    failing = {sid: s for sid, s in sources.items() if s.get("failures")}
+    failing = {sid: s for sid, s in sources.items()
+               if s.get("failures") or s.get("state") == "disabled"}
     unhealthy = [sid for sid, s in sources.items() if not s["healthy"]]
     if store_ok and sources and len(unhealthy) == len(sources):
         why = "; ".join(f"{sid}: {sources[sid].get('last_error') or 'failing'}"
                         for sid in unhealthy)
         problems.append(f"sources: every source is failing ({why}) — {HINTS['sources']}")
     else:
-        warnings.extend(
-            f"source {sid}: {'unhealthy' if not s['healthy'] else 'failing'}, "
-            f"{s['failures']} failed polls in a row ({s.get('last_error') or 'no detail'})"
-            for sid, s in failing.items())
+        warnings.extend(_source_warning(sid, s) for sid, s in failing.items())
     for name, ch in channels.items():
         if ch["state"] in (REJECTED, UNREACHABLE):
             problems.append(f"{name}: {ch['state']} since {ch['since']}: {ch['last_error']} — "
@@ -178,6 +177,16 @@ def assess(store_ok: bool, sources: Mapping[str, Mapping[str, Any]],
     return {"status": "degraded" if problems else "ok", "problems": problems,
             "warnings": warnings, "store": "ok" if store_ok else "unreachable",
             "sources": dict(sources), "channels": dict(channels)}
+
+
+def _source_warning(sid: str, source: Mapping[str, Any]) -> str:
+    detail = source.get("last_error") or "no detail"
+    if source.get("state") == "disabled":
+        return (f"source {sid}: disabled since {source.get('disabled_since')}, its address "
+                f"answered 410 Gone ({detail}) — `alertbot poll --once --force --source {sid}` "
+                "tries it again")
+    return (f"source {sid}: {'unhealthy' if not source['healthy'] else 'failing'}, "
+            f"{source['failures']} failed polls in a row ({detail})")
 
 
 def _iso(when: datetime | None) -> str | None:

@@ -21,6 +21,8 @@ RUNS = [
     (["bench/fanout.py", "--subscribers", "40", "--quiet"], "dispatcher / bare loop"),
     (["bench/detect.py", "--weeks", "1"], "fixed 300"),
     (["bench/flood.py", "--items", "200", "--subscribers", "20"], "rewrite of every item"),
+    (["bench/reading.py", "--items", "20", "--stories", "20", "--rounds", "1", "--cli-runs", "1"],
+     "one at a time / batch"),
 ]
 
 

@@ -16,9 +16,16 @@ RULES = [
     ("bot.errors", ("bot", "subscriptions")),
     ("bot.ingest", ("bot.channels", "bot.delivery", "bot.app", "bot.cli")),
     ("bot.stories", ("bot.channels", "bot.delivery", "bot.app", "bot.cli")),
-    ("bot.channels", ("bot.store", "bot.ingest", "bot.app", "bot.cli")),
+    # The channels use the read models, never what reads them from the store.
+    ("bot.channels", ("bot.store", "bot.ingest", "bot.app", "bot.cli", "bot.reading.reader",
+                      "bot.reading.health", "bot.reading.items")),
     ("bot.store", ("bot.ingest", "bot.channels", "bot.delivery", "bot.app", "bot.cli")),
     ("bot.web", ("bot.store", "bot.ingest", "bot.app", "bot.cli")),
+    ("bot.reading", ("bot.channels", "bot.delivery", "bot.web", "bot.app", "bot.cli")),
+    ("bot.reading.models", ("bot.store", "bot.ingest", "bot.stories", "bot.reading.reader",
+                            "bot.reading.health", "bot.reading.items", "subscriptions")),
+    ("bot.reading.health", ("bot.store",)),  # a pure decision: state, policy and now in
+    ("bot.reading.items", ("bot.ingest",)),  # bot.delivery's too, which must not reach it
     ("bot.telemetry", ("bot.store", "bot.ingest", "bot.channels", "bot.delivery", "bot.web",
                        "bot.app", "bot.cli", "subscriptions")),
     ("bot.config", ("bot.models", "bot.ingest", "bot.stories", "bot.store", "bot.channels",

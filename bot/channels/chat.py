@@ -3,18 +3,19 @@
 `Request` is what a user sent (already stripped of the platform: Telegram, Discord), `Reply` is
 what to answer, `Pressed` what to do after an inline-button press. `Queries` is the protocol
 for what the commands need beyond `SubscriptionService`: the composition root implements it
-over the store and hands it in, so no command ever touches SQL.
+over the store and hands it in, so no command ever touches SQL. What it reads are the read
+models of `bot.reading.models` (one definition for the CLI, the chat and /healthz).
 
-Must not import bot.store or bot.ingest.
+Must not import bot.store or bot.ingest (nor the rest of bot.reading, which reads the store).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.reading.models import LatestStory, SourceHealth, Stats, StoryInfo
 from subscriptions.gazetteer import Gazetteer
 from subscriptions.models import Subscriber
 from subscriptions.service import SubscriptionService
@@ -48,41 +49,6 @@ class Pressed:
     toast: str
     reply: Reply | None = None
     remove_button: bool = False
-
-
-@dataclass(frozen=True)
-class LatestStory:
-    story_id: str
-    title: str
-    url: str
-    when: datetime | None  # when it was matched (or published)
-
-
-@dataclass(frozen=True)
-class SourceHealth:
-    id: str
-    name: str
-    healthy: bool
-    last_success: datetime | None = None
-    last_error: str | None = None
-
-
-@dataclass(frozen=True)
-class Stats:
-    sources: int
-    healthy_sources: int
-    subscribers: int
-    queue: Mapping[str, int] = field(default_factory=dict)  # outbox alerts by state
-    last_errors: tuple[str, ...] = ()  # newest first, already short
-
-
-@dataclass(frozen=True)
-class StoryInfo:
-    id: str
-    title: str
-    url: str = ""
-    places: tuple[str, ...] = ()  # place names, as the gazetteer spells them
-    agencies: tuple[str, ...] = ()  # agency ids usable with from: ("ice")
 
 
 class Queries(Protocol):

@@ -6,10 +6,11 @@ Must not import bot.store or bot.ingest.
 
 from __future__ import annotations
 
-from bot.channels.chat import Ctx, Pressed, Reply
+from bot.channels.chat import Ctx, Pressed, Reply, SourceHealth
 from bot.channels.i18n import Html, escape, t, when
 from bot.channels.i18n_subs import description
 from bot.channels.replies import fit, plain
+from bot.reading.models import Health
 from subscriptions.gazetteer import Place
 from subscriptions.query import QueryError
 
@@ -34,16 +35,27 @@ async def sources(ctx: Ctx, args: str) -> Reply:
     found = await ctx.queries.sources()
     if not found:
         return Reply(t(ctx.lang, "sources_none"))
-    lines = []
-    for s in found:
-        seen = when(s.last_success, ctx.timezone, ctx.lang)
-        if s.healthy:
-            lines.append(t(ctx.lang, "source_ok", name=s.name, id=s.id, when=seen))
-        else:
-            lines.append(t(ctx.lang, "source_bad", name=s.name, id=s.id, when=seen,
-                           error=(s.last_error or "?")[:120]))
+    lines = [_source_line(ctx, s) for s in found]
     foot = t(ctx.lang, "sources_foot", id=found[0].id)
     return Reply(fit([t(ctx.lang, "sources_head"), *lines, "", foot]))
+
+
+def _source_line(ctx: Ctx, s: SourceHealth) -> Html:
+    """A source as `alertbot sources` sees it: never read, working, failing (and until when
+    it waits), or disabled by a 410 Gone."""
+    named = {"name": s.name, "id": s.id, "when": when(s.last_success, ctx.timezone, ctx.lang)}
+    if s.state is Health.NEVER_POLLED:
+        return t(ctx.lang, "source_new", name=s.name, id=s.id)
+    if s.state is Health.HEALTHY:
+        return t(ctx.lang, "source_ok", **named)
+    if s.state is Health.DISABLED:
+        return t(ctx.lang, "source_off", since=when(s.disabled_since, ctx.timezone, ctx.lang),
+                 **named)
+    line = t(ctx.lang, "source_bad", error=(s.last_error or "?")[:120], **named)
+    if s.waiting is None:
+        return line
+    return Html(line + t(ctx.lang, f"source_wait_{s.waiting.value}",
+                         when=when(s.next_check, ctx.timezone, ctx.lang)))
 
 
 async def jurisdictions(ctx: Ctx, args: str) -> Reply:

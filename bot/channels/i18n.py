@@ -173,6 +173,11 @@ EN: dict[str, str] = {
     "sources_none": "No sources are configured.",
     "source_ok": "✅ {name} (<code>{id}</code>) — last read {when}",
     "source_bad": "⚠️ {name} (<code>{id}</code>) — failing: {error}; last read {when}",
+    "source_new": "⏳ {name} (<code>{id}</code>) — not read yet",
+    "source_off": "⛔ {name} (<code>{id}</code>) — stopped: its address answered 410 Gone on "
+                  "{since}; last read {when}",
+    "source_wait_retry_after": " — next try {when}, as the server asked",
+    "source_wait_backoff": " — next try {when}, waiting longer after each failure",
     "sources_foot": "Follow one with from:, e.g. <code>/subscribe from:{id}</code>.",
     "never": "never",
     "places_head": "<b>States</b> (use one with in:)",

@@ -105,6 +105,11 @@ ES: dict[str, str] = {
     "sources_none": "No hay fuentes configuradas.",
     "source_ok": "✅ {name} (<code>{id}</code>) — última lectura {when}",
     "source_bad": "⚠️ {name} (<code>{id}</code>) — con fallos: {error}; última lectura {when}",
+    "source_new": "⏳ {name} (<code>{id}</code>) — aún sin leer",
+    "source_off": "⛔ {name} (<code>{id}</code>) — detenida: su dirección respondió 410 Gone el "
+                  "{since}; última lectura {when}",
+    "source_wait_retry_after": " — próximo intento {when}, como pidió el servidor",
+    "source_wait_backoff": " — próximo intento {when}, esperando más tras cada fallo",
     "sources_foot": "Sigue una con from:, p. ej. <code>/subscribe from:{id}</code>.",
     "never": "nunca",
     "places_head": "<b>Estados</b> (usa uno con in:)",

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from bot.channels.render import AlertView
 from bot.models import Alert, Item, Story, StoryLink, Summary
+from bot.reading.items import items_of
 from bot.store import Store
 from bot.stories.responses import describe_lag
 from bot.stories.timeline import development_note, revision_note
@@ -114,6 +115,6 @@ class ViewBuilder:
         """The story's earlier items this subscriber was sent (not everything published)."""
         assert alert.story_id is not None
         sent = set(await self._store.sent_items(alert.subscriber_id, alert.story_id))
-        keys = [k for k in story_keys if k in sent and k != alert.item_key]
-        return [i for k in keys if (i := await self._store.item(k)) is not None]
+        return await items_of(self._store, (k for k in story_keys
+                                            if k in sent and k != alert.item_key))
 

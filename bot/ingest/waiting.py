@@ -46,8 +46,12 @@ def disabled_after(
 
 
 def disabled_text(state: SourceState) -> str:
-    since = f" since {moment(state.disabled_since)}" if state.disabled_since else ""
-    return f"DISABLED: 410 Gone{since}"
+    return gone_text(state.disabled_since)
+
+
+def gone_text(since: datetime | None) -> str:
+    """How a source disabled by a 410 Gone (since `since`) is shown."""
+    return f"DISABLED: 410 Gone{f' since {moment(since)}' if since else ''}"
 
 
 def retry_hint(source_id: str) -> str:

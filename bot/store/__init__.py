@@ -104,6 +104,10 @@ class Store(SubscriptionStore, Protocol):
 
     async def item(self, key: str) -> Item | None: ...
 
+    async def items(self, keys: Iterable[str]) -> dict[str, Item]:
+        """The current version of each key that is stored, in the order first asked, in one
+        read however many keys (pruned and unknown keys are left out)."""
+
     async def revisions(self, key: str) -> list[Revision]:
         """Earlier versions of an item, oldest first."""
 

@@ -151,6 +151,18 @@ class SQLiteStore(SQLiteSubscriptions, SQLiteStories, SQLiteOutbox):
             rows = list(await db.execute_fetchall(sql.ITEM_BY_KEY, (key,)))
         return row_to_item(rows[0]) if rows else None
 
+    async def items(self, keys: Iterable[str]) -> dict[str, Item]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Item] = {}
+        if not wanted:
+            return found
+        async with self._tx(f"read {len(wanted)} items", write=False) as db:
+            for start in range(0, len(wanted), CHUNK):
+                chunk = wanted[start : start + CHUNK]
+                rows = await db.execute_fetchall(sql.ITEMS_IN.format(marks=marks(chunk)), chunk)
+                found.update((row["key"], row_to_item(row)) for row in rows)
+        return {key: found[key] for key in wanted if key in found}
+
     async def revisions(self, key: str) -> list[Revision]:
         async with self._tx(f"read revisions of item {key}", write=False) as db:
             rows = await db.execute_fetchall(sql.REVISIONS_BY_KEY, (key,))

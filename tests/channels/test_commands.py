@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from bot.channels.chat import LatestStory, Pressed, Reply, Request, SourceHealth, Stats
 from bot.channels.commands import Commands, parse_command
 from bot.channels.i18n import MENU
+from bot.reading.models import Health, Wait
 from bot.store import Store, open_store
 from tests.channels.commands_kit import NOW, STORY, MemoryQueries, make_commands
 from tests.fakebot.tghtml import parse_html, utf16_len
@@ -252,9 +254,9 @@ async def test_stats_are_for_operators(kit: tuple[Commands, MemoryQueries]) -> N
 async def test_sources_show_health_escaped(kit: tuple[Commands, MemoryQueries]) -> None:
     commands, queries = kit
     queries.source_list = [
-        SourceHealth("ice", "ICE news releases", True, last_success=NOW),
-        SourceHealth("dhs-press", "DHS <press>", False, last_success=None,
-                     last_error="HTTP 503 & <b>down</b>"),
+        SourceHealth(id="ice", name="ICE news releases", state=Health.HEALTHY, last_success=NOW),
+        SourceHealth(id="dhs-press", name="DHS <press>", state=Health.UNHEALTHY, failures=3,
+                     last_success=None, last_error="HTTP 503 & <b>down</b>"),
     ]
     shown = await say(commands, "/sources", "en")
     assert "✅ ICE news releases (ice) — last read 6 Feb 18:30" in shown
@@ -262,6 +264,38 @@ async def test_sources_show_health_escaped(kit: tuple[Commands, MemoryQueries]) 
         in shown
     assert "/subscribe from:ice" in shown
     assert "última lectura nunca" in await say(commands, "/sources", "es")
+
+
+async def test_sources_say_what_alertbot_sources_says(
+        kit: tuple[Commands, MemoryQueries]) -> None:
+    """Not read yet, failing (and until when it waits: the server's Retry-After or a backoff),
+    disabled by a 410 Gone: each said, in the chat's language, as the CLI and /healthz do."""
+    commands, queries = kit
+    later = NOW + timedelta(minutes=30)
+    queries.source_list = [
+        SourceHealth(id="new", name="New", state=Health.NEVER_POLLED),
+        SourceHealth(id="busy", name="Busy", state=Health.FAILING, failures=1,
+                     last_success=NOW, last_error="HTTP 429", next_check=later,
+                     waiting=Wait.RETRY_AFTER),
+        SourceHealth(id="down", name="Down", state=Health.UNHEALTHY, failures=5,
+                     last_success=NOW, last_error="timed out", next_check=later,
+                     waiting=Wait.BACKOFF),
+        SourceHealth(id="gone", name="Gone", state=Health.DISABLED, failures=1,
+                     last_success=NOW, last_error="HTTP 410", disabled_since=NOW),
+    ]
+    shown = await say(commands, "/sources", "en")
+    assert "⏳ New (new) — not read yet" in shown
+    assert ("⚠️ Busy (busy) — failing: HTTP 429; last read 6 Feb 18:30 — next try 6 Feb 19:00, "
+            "as the server asked") in shown
+    assert ("⚠️ Down (down) — failing: timed out; last read 6 Feb 18:30 — next try 6 Feb 19:00, "
+            "waiting longer after each failure") in shown
+    assert ("⛔ Gone (gone) — stopped: its address answered 410 Gone on 6 Feb 18:30; last read "
+            "6 Feb 18:30") in shown
+    spanish = await say(commands, "/sources", "es")
+    assert "⏳ New (new) — aún sin leer" in spanish
+    assert "próximo intento 6 feb 19:00, como pidió el servidor" in spanish
+    assert "esperando más tras cada fallo" in spanish
+    assert "respondió 410 Gone el 6 feb 18:30" in spanish
 
 
 async def test_latest_lists_stories_in_the_chats_time_zone(

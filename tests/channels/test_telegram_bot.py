@@ -18,6 +18,7 @@ from bot.channels.chat import SourceHealth
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_bot import build_application, start, stop
 from bot.models import Message
+from bot.reading.models import Health
 from bot.store import Store, open_store
 from tests.channels.commands_kit import NOW, STORY, MemoryQueries, make_commands
 from tests.fakebot import FakeBotAPI, Limits, SentMessage
@@ -61,7 +62,8 @@ async def bot(fake_bot: FakeBotAPI, tmp_path: Path) -> AsyncIterator[Running]:
     store = open_store(f"sqlite:///{tmp_path}/bot.db")
     await store.migrate()
     commands, _, queries = make_commands(store)
-    queries.source_list = [SourceHealth("ice", "ICE news releases", True, last_success=NOW)]
+    queries.source_list = [SourceHealth(id="ice", name="ICE news releases", state=Health.HEALTHY,
+                                        last_success=NOW)]
     app = build_application(fake_bot.token, fake_bot.base_url, commands,
                             operators=frozenset({OPERATOR}), clock=lambda: NOW)
     polling = await start(app, poll_timeout=1)
